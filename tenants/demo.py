@@ -120,13 +120,24 @@ def _pool_units(data: dict[str, Any], existing: set[str]) -> list[UnitPlan]:
             continue
         out.append(UnitPlan(uid, name, None, "县区", "部门", gov["id"],
                             f"{gov['office_code'][:1]}{name[len(dist['name']):][:2]}", "pool"))
+    towns = [(t, dist) for dist in data.get("districts", []) for t in dist.get("townships", [])]
+    for i, (template, (town, dist)) in enumerate(itertools.product(data.get("township_unit_pool", []), towns)):
+        uid = f"{town['id']}_x{i:03d}"
+        if uid not in existing:
+            out.append(UnitPlan(uid, template.format(township=town["name"]), None, "乡镇", "部门", town["id"],
+                                town["name"][:2], "pool"))
     return out
 
 
 def plan_city(units: int = DEFAULT_UNITS, users: int = DEFAULT_USERS,
-              exchange_units: int = DEFAULT_EXCHANGE_UNITS, seed: int = 2026,
+              exchange_units: int | None = None, seed: int = 2026,
               data: dict[str, Any] | None = None) -> CityPlan:
-    """Choose ``units`` units and ``users`` users, deterministically for a given ``seed``."""
+    """Choose ``units`` units and ``users`` users, deterministically for a given ``seed``.
+
+    ``exchange_units`` defaults to Xinyu's share (269 of 375) of the units asked for.
+    """
+    if exchange_units is None:
+        exchange_units = round(units * DEFAULT_EXCHANGE_UNITS / DEFAULT_UNITS)
     if units < 1:
         raise BanwenError("单位数至少为 1。", "At least one unit is needed.")
     if users < units * MIN_USERS_PER_UNIT:

@@ -25,12 +25,13 @@ from tenants.store import NewUnit, create_units
               help="演示单位数 / number of demo units.")
 @click.option("--users", default=demo.DEFAULT_USERS, show_default=True, type=click.IntRange(1),
               help="演示用户数 / number of demo users.")
-@click.option("--exchange-units", default=demo.DEFAULT_EXCHANGE_UNITS, show_default=True,
-              type=click.IntRange(0), help="公文交换单位数 / units taking part in document exchange.")
+@click.option("--exchange-units", default=None, type=click.IntRange(0),
+              help="公文交换单位数（默认按 269/375 的比例）/ units in document exchange (default: Xinyu's share, 269 of 375).")
 @click.option("--seed", default=2026, show_default=True, help="随机种子（结果可复现）/ random seed (same seed, same city).")
-def init(with_demo: bool, if_new: bool, units: int, users: int, exchange_units: int, seed: int) -> None:
+def init(with_demo: bool, if_new: bool, units: int, users: int, exchange_units: int | None, seed: int) -> None:
     """初始化数据库（可重复运行），可选建立演示城市。 / Initialise the database (safe to re-run); optionally build the demo city."""
-    exchange_units = min(exchange_units, units)
+    if exchange_units is not None and exchange_units > units:
+        raise click.BadParameter(f"不能多于单位数 {units} / cannot exceed the {units} units", param_hint="--exchange-units")
 
     async def main(s: Settings) -> None:
         applied = await db.migrate(s)

@@ -1,0 +1,58 @@
+"""The demo city plan: deterministic, real names, counts as parameters."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenants.demo import demo_logins, plan_city
+from tenants.errors import BanwenError
+from tenants.lint import lint_source
+from tenants.bundle import BundleSource
+from tenants.references import Context
+
+
+def test_same_seed_same_city_other_seed_other_names() -> None:
+    a, b = plan_city(units=40, users=400), plan_city(units=40, users=400)
+    assert [u.files() for u in a.units] == [u.files() for u in b.units]
+    c = plan_city(units=40, users=400, seed=7)
+    assert [u.users for u in a.units] != [u.users for u in c.units]
+
+
+def test_real_scale_defaults() -> None:
+    plan = plan_city()
+    assert len(plan.units) == 375 and plan.user_count == 8165
+    assert sum(u.exchange_unit for u in plan.units) == 269
+    names = {u.name for u in plan.units}
+    for district in ("新余市渝水区人民政府", "分宜县人民政府"):
+        assert district in names
+    assert any("仙女湖" in n for n in names) and any("高新" in n for n in names) and any("孔目江" in n for n in names)
+    assert len({u.id for u in plan.units}) == 375
+    logins = [p["login"] for u in plan.units for p in u.users]
+    assert len(set(logins)) == 8165
+
+
+@pytest.mark.parametrize(("units", "users"), [(1, 6), (12, 100), (607, 12000)])
+def test_counts_are_parameters(units: int, users: int) -> None:
+    plan = plan_city(units=units, users=users, exchange_units=0)
+    assert len(plan.units) == units and plan.user_count == users
+    ids = {u.id for u in plan.units}
+    assert all(u.parent is None or u.parent in ids for u in plan.units)
+
+
+def test_impossible_counts_are_refused_clearly() -> None:
+    with pytest.raises(BanwenError) as info:
+        plan_city(units=10, users=20)
+    assert "at least 6" in info.value.en
+    with pytest.raises(BanwenError):
+        plan_city(units=100000, users=1000000)
+
+
+def test_every_unit_bundle_is_valid_with_a_and_b_holders() -> None:
+    plan = plan_city(units=30, users=400)
+    for u in plan.units:
+        users = {p["login"] for p in u.users}
+        result = lint_source(BundleSource(u.id, u.files()), ctx=Context(known_users=users))
+        assert result.errors == [], (u.id, result.errors[:3])
+        posts = {p["id"]: p for p in u.org["posts"]}
+        assert posts["doc_clerk"]["a_holder"] in users and posts["doc_clerk"]["b_holders"]
+    assert len(demo_logins(plan)) >= 3

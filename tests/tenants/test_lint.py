@@ -1,0 +1,169 @@
+"""The linter through its front doors: ``banwen lint`` on real files, and ``lint_source``."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from runtime.cli import cli
+from tenants.bundle import BundleSource, read_folder
+from tenants.lint import TemplateLibrary, lint_paths, lint_source
+from tenants.paths import ROOT, TEMPLATES_DIR
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bundles"
+
+
+def lint_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["lint", *args])
+    return result.exit_code, result.output
+
+
+def test_seed_bundles_are_valid() -> None:
+    code, out = lint_cli(str(ROOT / "seeds"))
+    assert code == 0, out
+    assert "no errors" in out
+
+
+def test_valid_unit_extending_templates_passes() -> None:
+    code, out = lint_cli(str(FIXTURES / "valid_unit"))
+    assert code == 0, out
+
+
+def test_four_mistakes_give_exactly_four_precise_messages() -> None:
+    code, out = lint_cli(str(FIXTURES / "broken_four"), "--format", "json")
+    assert code == 1
+    report = json.loads(out)
+    assert not report["ok"]
+    found = {(Path(e["file"]).name, e["pointer"], e["code"]) for e in report["errors"]}
+    assert found == {
+        ("leave_request.yaml", "/nodes/2/handlers/0/ref", "unknown_post"),
+        ("leave_request.yaml", "/nodes/8", "unreachable_node"),
+        ("leave_request.yaml", "/ui/sections/0/columns", "schema"),
+        ("notice.yaml", "", "yaml_syntax"),
+    }
+    by_code = {e["code"]: e for e in report["errors"]}
+    assert "deputy_director" in by_code["unknown_post"]["message_zh"]
+    assert "deputy_director" in by_code["unknown_post"]["message_en"]
+    assert by_code["unknown_post"]["file"].endswith("flows/leave_request.yaml")
+    assert by_code["schema"]["file"].endswith("forms/leave_request.yaml")
+    assert "integer" in by_code["schema"]["message_en"] and "整数" in by_code["schema"]["message_zh"]
+    assert by_code["yaml_syntax"]["line"] == 8
+    assert "归档" in by_code["unreachable_node"]["message_zh"]
+
+
+def test_text_output_names_file_line_and_pointer_without_traceback() -> None:
+    code, out = lint_cli(str(FIXTURES / "broken_four"))
+    assert code == 1
+    assert "Traceback" not in out
+    assert "flows/leave_request.yaml:11 /nodes/2/handlers/0/ref" in out
+    assert "forms/notice.yaml:8" in out
+    assert "4 error(s)" in out
+
+
+def test_missing_path_is_a_clear_error() -> None:
+    code, out = lint_cli("/no/such/folder")
+    assert code != 0
+    assert "Traceback" not in out
+
+
+def mutate(tmp_path: Path, edit) -> list:
+    target = tmp_path / "bundle"
+    shutil.copytree(FIXTURES / "valid_unit", target)
+    edit(target)
+    return lint_paths([target])[0].errors
+
+
+def replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "code", "pointer"),
+    [
+        ("flows/leave_request.yaml", "{from: route, to: dept_ok, default: true}", "{from: route, to: dept_ok, when: true}",
+         "branch_default", "/nodes/1"),
+        ("flows/leave_request.yaml", "{from: join, to: done}", "{from: join, to: split}", "no_path_to_end", "/nodes/4"),
+        ("flows/leave_request.yaml", "{var: days}, 3]}, name", "{var: weeks}, 3]}, name", "unknown_field", "/edges/1/when"),
+        ("flows/leave_request.yaml", "ref: substitute", "ref: reason", "handler_field_widget",
+         "/nodes/5/handlers/0/ref"),
+        ("flows/leave_request.yaml", "return_targets: [apply]", "return_targets: [done]", "return_not_earlier",
+         "/nodes/2/return_targets/0"),
+        ("flows/leave_request.yaml", "time_limit: {class: general}", "time_limit: {class: weekly}",
+         "unknown_time_class", "/nodes/2/time_limit/class"),
+        ("flows/leave_request.yaml", "form: leave_request", "form: leave_form", "unknown_form", "/form"),
+        ("flows/leave_request.yaml", "name: 科室审批", "name: 局长审批", "duplicate_name", "/nodes/3/name"),
+        ("forms/leave_request.yaml", "{field: substitute, widget: user}", "{field: deputy, widget: user}",
+         "unknown_field", "/ui/sections/0/fields/3/field"),
+        ("forms/leave_request.yaml", "list_columns: [kind, days, status]", "list_columns: [kind, color]",
+         "unknown_field", "/list_columns/1"),
+        ("forms/leave_request.yaml", '"{kind}{days}天"', '"{kind}{hours}小时"', "unknown_field", "/title_template"),
+        ("forms/leave_request.yaml", "{field: days, widget: number}", "{field: days, widget: date}", "widget_type",
+         "/ui/sections/0/fields/1/widget"),
+        ("org.yaml", "head_post: planning_head", "head_post: chief", "unknown_post", "/departments/1/head_post"),
+        ("org.yaml", "b_holders: [tb_04]", "b_holders: [tb_03]", "a_is_b", "/posts/1/b_holders"),
+        ("unit.yaml", "extends: [gov_documents]", "extends: [gov_nothing]", "unknown_template", "/extends/0"),
+        ("unit.yaml", "level: 县区", "level: 省", "schema", "/level"),
+    ],
+)
+def test_each_cross_reference_is_checked(tmp_path: Path, file: str, old: str, new: str, code: str,
+                                         pointer: str) -> None:
+    errors = mutate(tmp_path, lambda root: replace(root / file, old, new))
+    hits = [e for e in errors if e.code == code and e.pointer == pointer]
+    assert hits, f"expected {code} at {pointer}, got {[(e.code, e.pointer) for e in errors]}"
+    assert all(e.zh and e.en for e in errors)
+    assert hits[0].file.endswith(file)
+
+
+def test_error_in_inherited_item_names_the_template_file(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    replace(templates / "gov_documents" / "flows" / "outgoing_doc.yaml", "ref: unit_head", "ref: mayor")
+    source = read_folder(FIXTURES / "valid_unit")
+    result = lint_source(source, TemplateLibrary([templates]))
+    hits = [e for e in result.errors if e.code == "unknown_post"]
+    assert hits and hits[0].file.endswith("gov_documents/flows/outgoing_doc.yaml")
+
+
+def test_unit_item_replaces_template_item_of_same_id(tmp_path: Path) -> None:
+    def edit(root: Path) -> None:
+        # the unit drops the template's doc_clerk post: the template's flows still need it
+        replace(root / "org.yaml", "  - {id: unit_head, name: 局长", "  - {id: unit_head, name: 一把手")
+
+    assert mutate(tmp_path, edit) == []
+    source = read_folder(FIXTURES / "valid_unit")
+    resolved = lint_source(source).resolved
+    posts = {p["id"]: p for p in resolved.org["posts"]}
+    assert posts["unit_head"]["name"] == "局长" and posts["unit_head"]["a_holder"] == "tb_01"
+    assert "doc_clerk" in posts  # inherited from gov_base, not replaced
+    assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request"}
+
+
+def test_template_cycle_is_reported(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    replace(templates / "gov_base" / "unit.yaml", "kind: template", "kind: template\nextends: [gov_documents]")
+    result = lint_source(read_folder(FIXTURES / "valid_unit"), TemplateLibrary([templates]))
+    assert any(e.code == "template_cycle" for e in result.errors)
+
+
+def test_json_bundle_files_are_accepted(tmp_path: Path) -> None:
+    source = read_folder(FIXTURES / "valid_unit")
+    from tenants.yamlio import parse_text
+
+    files = dict(source.files)
+    data = parse_text("org.yaml", files.pop("org.yaml")).data
+    files["org.json"] = json.dumps(data, ensure_ascii=False)
+    assert lint_source(BundleSource("json", files)).errors == []
+
+
+def test_unknown_file_is_reported(tmp_path: Path) -> None:
+    source = read_folder(FIXTURES / "valid_unit")
+    files = {**source.files, "widgets/x.yaml": "a: 1\n"}
+    errors = lint_source(BundleSource("x", files)).errors
+    assert [e.code for e in errors] == ["unknown_file"]
