@@ -7,10 +7,10 @@ the newest schema; a new database gets every migration in order.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from collections.abc import AsyncIterator
 
 from tortoise import Tortoise
 from tortoise.context import TortoiseContext

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -98,5 +100,14 @@ class Jobs:
         """Start an in-process consumer (threads); returns it so the caller can stop it."""
         consumer = self.huey.create_consumer(workers=workers, periodic=True, initial_delay=0.01,
                                              backoff=1.15, max_delay=0.05, check_worker_health=False)
-        consumer.start()
+        # huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers, which only set a flag that
+        # its run() loop would read; we never call run(), so they would swallow the web server's
+        # shutdown signals. Keep whatever handlers the host process had.
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        try:
+            consumer.start()
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                for sig, handler in saved.items():
+                    signal.signal(sig, handler)
         return consumer

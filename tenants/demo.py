@@ -120,8 +120,8 @@ def _pool_units(data: dict[str, Any], existing: set[str]) -> list[UnitPlan]:
             continue
         out.append(UnitPlan(uid, name, None, "县区", "部门", gov["id"],
                             f"{gov['office_code'][:1]}{name[len(dist['name']):][:2]}", "pool"))
-    towns = [(t, dist) for dist in data.get("districts", []) for t in dist.get("townships", [])]
-    for i, (template, (town, dist)) in enumerate(itertools.product(data.get("township_unit_pool", []), towns)):
+    towns = [t for dist in data.get("districts", []) for t in dist.get("townships", [])]
+    for i, (template, town) in enumerate(itertools.product(data.get("township_unit_pool", []), towns)):
         uid = f"{town['id']}_x{i:03d}"
         if uid not in existing:
             out.append(UnitPlan(uid, template.format(township=town["name"]), None, "乡镇", "部门", town["id"],

@@ -104,7 +104,7 @@ def org_structure(res: Resolved, ctx: Context) -> Iterator[BundleError]:
         if not isinstance(d, dict) or not isinstance(d.get("id"), str):
             continue
         seen, cur = set(), d["id"]
-        while cur in parents and parents[cur]:
+        while parents.get(cur):
             if cur in seen:
                 yield res.error(k, pointer_join("departments", i, "parent"), "department_cycle",
                                 f"部门 “{d['id']}” 的上级关系形成了循环。",

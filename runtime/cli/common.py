@@ -8,9 +8,9 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from tenants.errors import BanwenError
 from runtime import db
 from runtime.settings import Settings
+from tenants.errors import BanwenError
 
 T = TypeVar("T")
 

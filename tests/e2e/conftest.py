@@ -9,6 +9,7 @@ Debian's package through ``tests/e2e/ensure-browser.sh``).
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -73,6 +74,21 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def require_chromium() -> None:
+    """Skip without Debian's Chromium — but fail in CI, where ``make test`` must have installed it."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: run make test, which installs Debian's chromium"
+        if IN_CI:
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Check for the browser before building a demo city and starting a server for nothing."""
+    if "browser" in getattr(item, "fixturenames", ()):
+        require_chromium()
+
+
 @pytest.fixture
 def live_server(settings: Settings, cli_env: dict[str, str], tmp_path: Path) -> Iterator[LiveServer]:
     env = {**os.environ, **cli_env, "PYTHONUNBUFFERED": "1"}
@@ -101,6 +117,9 @@ def live_server(settings: Settings, cli_env: dict[str, str], tmp_path: Path) -> 
             if time.monotonic() > deadline:
                 pytest.fail(f"banwen serve did not answer {url}/healthz within {START_TIMEOUT:.0f} s:\n{_tail(log)}")
             time.sleep(0.1)
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as response:
+            health = json.load(response)
+        assert health["database"] == ("sqlite" if settings.is_sqlite else "postgres"), health
         yield LiveServer(url=url, logins=logins, password=settings.demo_password, log=log)
     finally:
         server.terminate()
@@ -119,11 +138,7 @@ def browser(database_url: str) -> Iterator[Any]:
     scratch-database fixture in ``tests/conftest.py`` calls ``asyncio.run()``, which refuses to
     run inside a running loop — so the browser starts after the database exists and closes before
     it is dropped."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: run make test, which installs Debian's chromium"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

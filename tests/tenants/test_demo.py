@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tenants.bundle import BundleSource
 from tenants.demo import demo_logins, plan_city
 from tenants.errors import BanwenError
 from tenants.lint import lint_source
-from tenants.bundle import BundleSource
 from tenants.references import Context
 
 

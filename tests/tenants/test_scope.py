@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from tortoise import Tortoise
 
+from tenants.bundle import BundleSource
+from tenants.demo import plan_city
 from tenants.models import BundleDraft, User
 from tenants.scope import CrossTenantWrite, ScopeMissing, TenantManager, TenantModel, platform_scope, tenant_scope
 from tenants.store import NewUnit, create_units
-from tenants.demo import plan_city
-from tenants.bundle import BundleSource
 
 
 async def two_units() -> tuple[str, str]:

@@ -13,7 +13,7 @@ from tenants.bundle import BundleSource, read_folder
 from tenants.demo import plan_city
 from tenants.diff import diff_documents, render_text
 from tenants.errors import BundleInvalid, Conflict, NotFound
-from tenants.models import BundleVersion, ImmutableVersion
+from tenants.models import ImmutableVersion
 from tenants.scope import tenant_scope
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bundles"
