@@ -70,7 +70,8 @@ async def _make(dialect_name: str, name: str, admin_url: str) -> str:
             return "init"
         await cmd.init()
         await cmd.upgrade(run_in_transaction=True)
-        return await cmd.migrate(name)
+        await cmd.init()  # aerich reads the last applied version at init
+        return await cmd.migrate(name, no_input=True)
     finally:
         await Tortoise.close_connections()
         if dialect_name == "postgres":
