@@ -77,6 +77,9 @@ async def is_initialised() -> bool:
     conn = Tortoise.get_connection("default")
     try:
         await conn.execute_query('SELECT 1 FROM "unit" LIMIT 1')
-    except Exception:
-        return False
+    except Exception as exc:  # only a missing table means "not initialised"; connection errors propagate
+        text = str(exc).lower()
+        if "no such table" in text or "does not exist" in text or "undefined" in type(exc).__name__.lower():
+            return False
+        raise
     return True

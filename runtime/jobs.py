@@ -84,7 +84,8 @@ class Jobs:
         self._run = run
         self.verify_versions = huey.task(name="verify_versions")(self._verify_versions)
         self.ping = huey.task(name="ping")(self._ping)
-        huey.periodic_task(crontab(hour="3", minute="0"), name="nightly_verify_versions")(self._nightly)
+        # huey's clock is UTC: 19:00 UTC is 03:00 in Xinyu (UTC+8), when nobody is working
+        huey.periodic_task(crontab(hour="19", minute="0"), name="nightly_verify_versions")(self._nightly)
 
     def _verify_versions(self, unit_id: str | None = None) -> list[dict[str, Any]]:
         return self._run(verify_versions(unit_id))

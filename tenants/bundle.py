@@ -61,8 +61,17 @@ def read_folder(folder: Path | str) -> BundleSource:
 
 
 def write_folder(source: BundleSource, folder: Path | str) -> list[Path]:
-    """Write the files of ``source`` below ``folder`` exactly as they are (comments and all)."""
+    """Write the files of ``source`` below ``folder`` exactly as they are (comments and all).
+
+    Bundle files already in the folder that ``source`` does not have are removed, so the folder
+    ends up holding exactly that bundle (an old ``calendar.yaml`` must not come back on import).
+    """
     root = Path(folder)
+    if root.is_dir():
+        for old in root.rglob("*"):
+            rel = old.relative_to(root).as_posix()
+            if old.is_file() and kind_of(rel) and rel not in source.files:
+                old.unlink()
     written = []
     for rel, text in sorted(source.files.items()):
         target = root / rel

@@ -20,7 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from tenants.errors import BanwenError
-from tenants.paths import DEMO_DIR
+from tenants.paths import DEMO_DIR, TEMPLATES_DIR
 from tenants.yamlio import dump_yaml
 
 DEFAULT_UNITS = 375
@@ -222,16 +222,16 @@ def _org_for(u: UnitPlan, data: dict[str, Any], rng: random.Random) -> dict[str,
             b = next(pick)
         return {"a_holder": a, "b_holders": [b] if b != a else []}
 
-    posts = [{"id": "unit_head", "name": "单位主要负责人", **holders(leaders[0])}]
-    posts[0]["b_holders"] = [leaders[1]] if len(leaders) > 1 else posts[0]["b_holders"]
+    # a unit's post replaces the template's post of the same id, so carry the template's
+    # definition (name, department, roles) and add the holders
+    tpl = template_posts()
+    posts = [{**tpl["unit_head"], **holders(leaders[0])}]
+    if len(leaders) > 1:
+        posts[0]["b_holders"] = [leaders[1]]
     deputy = leaders[1] if len(leaders) > 1 else leaders[0]
-    posts.append({"id": "deputy_head", "name": "分管领导", "a_holder": deputy,
-                  "b_holders": [leaders[0]] if deputy != leaders[0] else []})
-    for post_id, post_name in (("office_director", "办公室主任"), ("doc_clerk", "收发文员"), ("sys_admin", "系统管理员"),
-                               ("reviewer", "核稿员"), ("archivist", "档案员"), ("supervisor", "督办专员"),
-                               ("info_officer", "信息员")):
-        a = next(pick)
-        posts.append({"id": post_id, "name": post_name, "department": "office", **holders(a)})
+    posts.append({**tpl["deputy_head"], "a_holder": deputy, "b_holders": [leaders[0]] if deputy != leaders[0] else []})
+    for post_id in ("office_director", "doc_clerk", "sys_admin", "reviewer", "archivist", "supervisor", "info_officer"):
+        posts.append({**tpl[post_id], **holders(next(pick))})
     title = LEADER_TITLES.get(u.category, "主任")
     if u.level == "县区" and u.category == "政府":
         title = "区长" if "区" in u.name[-6:] else "县长"
@@ -244,6 +244,12 @@ def _org_for(u: UnitPlan, data: dict[str, Any], rng: random.Random) -> dict[str,
     for d in depts:
         d["head_post"] = "office_director" if d["id"] == "office" else "deputy_head"
     return {"format_version": 1, "departments": depts, "posts": posts, "leaders": leader_rows, "head": leaders[0]}
+
+
+def template_posts() -> dict[str, dict[str, Any]]:
+    """The posts of the base template by id (without holders), as the demo units redefine them."""
+    org = YAML(typ="safe").load((TEMPLATES_DIR / "gov_base" / "org.yaml").read_text(encoding="utf-8"))
+    return {p["id"]: p for p in org["posts"]}
 
 
 def demo_logins(plan: CityPlan) -> list[tuple[str, str, str]]:

@@ -133,3 +133,13 @@ def test_full_demo_city_in_under_a_minute(cli_env: dict[str, str]) -> None:
     assert sum(1 for x in rows if x["exchange_unit"]) == 269
     levels = {x["level"] for x in rows}
     assert levels == {"市", "县区", "乡镇"}
+
+
+def test_export_force_leaves_exactly_the_exported_bundle(small_city: dict[str, str], tmp_path: Path) -> None:
+    folder = tmp_path / "unit"
+    banwen(small_city, "tenant", "export", "xinyu_szf", str(folder))
+    (folder / "calendar.yaml").write_text("format_version: 1\n", encoding="utf-8")
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    assert banwen(small_city, "tenant", "export", "xinyu_szf", str(folder), "--force").exit_code == 0
+    assert not (folder / "calendar.yaml").exists()
+    assert (folder / "notes.txt").exists()  # not a bundle file: left alone

@@ -56,3 +56,12 @@ def test_every_unit_bundle_is_valid_with_a_and_b_holders() -> None:
         posts = {p["id"]: p for p in u.org["posts"]}
         assert posts["doc_clerk"]["a_holder"] in users and posts["doc_clerk"]["b_holders"]
     assert len(demo_logins(plan)) >= 3
+
+
+def test_demo_posts_keep_the_template_roles_so_every_flow_has_handlers() -> None:
+    plan = plan_city(units=5, users=60)
+    for u in plan.units:
+        posts = {p["id"]: p for p in u.org["posts"]}
+        assert "unit_leader" in posts["unit_head"]["roles"]
+        assert "office_manager" in posts["office_director"]["roles"]
+        assert posts["unit_head"]["name_en"] == "Head of unit"
