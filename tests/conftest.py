@@ -27,40 +27,33 @@ def _pg_admin(url: str) -> str:
     return url.rsplit("/", 1)[0].replace("postgres://", "postgresql://", 1) + "/postgres"
 
 
+def _pg_admin_execute(sql: str) -> None:
+    """Run one statement on the PostgreSQL server's maintenance database."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_pg_admin(BASE_DB_URL))
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def _fresh_database_url(tmp_path: Path) -> tuple[str, str | None]:
     """A new empty database: (url, postgres database name to drop or None)."""
     if not BASE_DB_URL or BASE_DB_URL.startswith("sqlite"):
         return f"sqlite://{tmp_path / 'banwen.db'}", None
-    import asyncio
-
-    import asyncpg
-
     name = f"banwen_t_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(_pg_admin(BASE_DB_URL))
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
+    _pg_admin_execute(f'CREATE DATABASE "{name}"')
     return BASE_DB_URL.rsplit("/", 1)[0] + f"/{name}", name
 
 
 def _drop(name: str) -> None:
-    import asyncio
-
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(_pg_admin(BASE_DB_URL))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
+    _pg_admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
