@@ -30,6 +30,9 @@ class Unit(Model):
     exchange_unit = fields.BooleanField(default=False)
     extends: Any = fields.JSONField(default=list)
     published_version = fields.IntField(default=0)
+    # What the permission layer needs from the published version (rbac.access.access_of): roles,
+    # assignments, posts and their holders; small, so loading 375 units' permissions stays cheap.
+    access: Any = fields.JSONField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +50,9 @@ class User(TenantModel):
     phone = fields.CharField(max_length=32, null=True)
     password_hash = fields.CharField(max_length=200)
     is_active = fields.BooleanField(default=True)
+    # Bumped when the password changes: sessions signed with an older epoch are void.
+    session_epoch = fields.IntField(default=0)
+    password_changed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -104,3 +110,134 @@ class BundleDraft(TenantModel):
     class Meta:
         table = "bundle_draft"
         unique_together = (("tenant",),)
+
+
+class PolicyChange(Model):
+    """A domain whose permissions changed (publish, appointment filed, token issued or revoked).
+
+    Every process keeps its own Casbin enforcer; before deciding, it reads the changes newer than
+    the last one it applied and reloads exactly those domains (rbac.authority).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    domain = fields.CharField(max_length=64)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "policy_change"
+
+
+class PlatformGrant(Model):
+    """A platform role (city auditor, platform admin, filing officer) held by a user of some unit."""
+
+    id = fields.IntField(primary_key=True)
+    login = fields.CharField(max_length=64)
+    role = fields.CharField(max_length=64)
+    granted_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "platform_grant"
+        unique_together = (("login", "role"),)
+
+
+class LoginThrottle(Model):
+    """Failed sign-ins counted per account and per client address, and the lock-out they cause."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=8)  # account | address
+    key = fields.CharField(max_length=128)
+    failures = fields.IntField(default=0)
+    first_failure_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "login_throttle"
+        unique_together = (("kind", "key"),)
+
+
+class ApiToken(TenantModel):
+    """A machine client's bearer token: one unit, one role, revocable. Only its sha256 is stored."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    role = fields.CharField(max_length=64)
+    prefix = fields.CharField(max_length=16)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    created_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+    revoked_by = fields.CharField(max_length=64, null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class Appointment(TenantModel):
+    """An appointment to a post that needs filing (备案): 系统管理员, 收发文员.
+
+    It runs through the ``staff_appointment`` flow of the unit's published bundle; the appointee
+    holds the post (and its roles) only once ``state`` is ``filed``.
+    """
+
+    id = fields.IntField(primary_key=True)
+    post = fields.CharField(max_length=64)
+    appointee = fields.CharField(max_length=64)
+    data: Any = fields.JSONField(default=dict)
+    flow_version = fields.IntField()
+    node = fields.CharField(max_length=64)
+    state = fields.CharField(max_length=16, db_index=True)  # running | filed | rejected | withdrawn | superseded
+    submitted_by = fields.CharField(max_length=64)
+    history: Any = fields.JSONField(default=list)
+    lock_version = fields.IntField(default=1)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    filed_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "appointment"
+
+
+class ImmutableEvent(BanwenError):
+    status = 409
+    exit_code = 3
+
+    def __init__(self) -> None:
+        super().__init__("审计事件只能追加，不可修改或删除。", "Audit events are append-only: they cannot be changed or deleted.")
+
+
+class AuditEvent(TenantModel):
+    """One state-changing action, hash-chained per unit (tenants.audit).
+
+    ``hash`` covers every other column and ``prev_hash``, the hash of the unit's previous event,
+    so an edited, deleted or inserted row breaks the chain where it happened.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    seq = fields.IntField()
+    at = fields.DatetimeField()
+    actor = fields.CharField(max_length=64)
+    acting_for = fields.CharField(max_length=64, null=True)
+    obj = fields.CharField(max_length=200, source_field="object")
+    action = fields.CharField(max_length=64)
+    before: Any = fields.JSONField(null=True)
+    after: Any = fields.JSONField(null=True)
+    client = fields.CharField(max_length=64, null=True)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = "audit_event"
+        unique_together = (("tenant", "seq"),)
+        indexes = (("tenant", "at"),)
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise ImmutableEvent()
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise ImmutableEvent()

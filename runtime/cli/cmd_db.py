@@ -36,11 +36,24 @@ def upgrade() -> None:
 @click.option("--name", default="update", show_default=True, help="迁移名称 / migration name.")
 @click.option("--postgres-admin-url", default=lambda: os.environ.get("BANWEN_PG_ADMIN_URL", PG_ADMIN_URL),
               help="用于建临时库的 PostgreSQL 连接 / PostgreSQL used for a scratch database.")
-def makemigrations(name: str, postgres_admin_url: str) -> None:
+@click.option("--dialect", type=click.Choice(["sqlite", "postgres"]), default=None,
+              help="只写这一种 / only this dialect.")
+def makemigrations(name: str, postgres_admin_url: str, dialect: str | None) -> None:
     """根据模型为 SQLite 和 PostgreSQL 各写一个新迁移。 / Write the next migration for SQLite and PostgreSQL."""
-    for dialect_name in ("sqlite", "postgres"):
-        out = asyncio.run(_make(dialect_name, name, postgres_admin_url))
-        click.echo(f"{dialect_name}: {out or '无变化 / no changes'}")
+    if dialect is None:
+        # One process per dialect: Tortoise caches each model's compiled queries for the first
+        # database it met, so aerich's own insert would carry SQLite placeholders to PostgreSQL.
+        import subprocess
+        import sys
+
+        for each in ("sqlite", "postgres"):
+            done = subprocess.run([sys.executable, "-m", "runtime.cli", "db", "makemigrations", "--name", name,
+                                   "--postgres-admin-url", postgres_admin_url, "--dialect", each], check=False)
+            if done.returncode:
+                raise click.exceptions.Exit(done.returncode)
+        return
+    out = asyncio.run(_make(dialect, name, postgres_admin_url))
+    click.echo(f"{dialect}: {out or '无变化 / no changes'}")
 
 
 async def _make(dialect_name: str, name: str, admin_url: str) -> str:
