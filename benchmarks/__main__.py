@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import jsonschema
 
+from benchmarks.rbac import bench_rbac
 from tenants.bundle import BundleSource
 from tenants.demo import plan_city
 from tenants.lint import TemplateLibrary, lint_source
@@ -71,6 +72,7 @@ def main() -> None:
     print("Banwen benchmarks (ratios measured side by side in this run)\n")
     bench_meta_validation()
     bench_lint_city()
+    bench_rbac()
 
 
 main()

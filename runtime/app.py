@@ -14,28 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from tortoise import Tortoise
 
-from runtime import db
-from runtime.auth import verify_password
+from rbac.authority import load_from_db
+from runtime import api, db, pages
+from runtime.guard import PUBLIC, guarded
 from runtime.jobs import Jobs, LoopRunner, create_huey
 from runtime.screens.i18n import LOCALES, translator
+from runtime.security import AddressAllowlist, SecurityHeaders, SignedSession
 from runtime.settings import Settings
-from tenants import store
-from tenants.errors import BanwenError
-from tenants.models import BundleVersion, Unit, User
-from tenants.scope import platform_scope, tenant_scope
+from tenants.errors import BanwenError, BundleInvalid
 
 SCREENS = Path(__file__).resolve().parent / "screens"
-SESSION_MAX_AGE = 8 * 3600
 log = logging.getLogger("banwen.app")
 
 
@@ -46,6 +42,7 @@ def create_app(settings: Settings, *, jobs_in_process: bool | None = None) -> St
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await Tortoise.init(config=db.tortoise_config(settings.database_url), _enable_global_fallback=True)
+        app.state.authority = await load_from_db()
         huey = create_huey(settings)
         app.state.jobs = Jobs(huey, LoopRunner(asyncio.get_running_loop()))
         consumer = app.state.jobs.start_consumer() if run_jobs else None
@@ -58,87 +55,48 @@ def create_app(settings: Settings, *, jobs_in_process: bool | None = None) -> St
 
     def render(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
         lang = locale(request)
-        return templates.TemplateResponse(request, name, {"lang": lang, "t": translator(lang), **ctx},
+        return templates.TemplateResponse(request, name, {"lang": lang, "t": translator(lang),
+                                                          "csrf": request.session.get("csrf", ""), **ctx},
                                           status_code=status)
 
-    async def current_user(request: Request) -> User | None:
-        uid = request.session.get("uid")
-        tenant = request.session.get("tenant")
-        if not uid or not tenant:
-            return None
-        with tenant_scope(tenant):
-            return await User.get_or_none(id=uid, is_active=True)
-
-    async def health(request: Request) -> Response:
+    async def health(request: Request, ctx: Any) -> Response:
         ok = await db.is_initialised()
         return JSONResponse({"status": "ok" if ok else "uninitialised", "database": "sqlite" if settings.is_sqlite
                              else "postgres"}, status_code=200 if ok else 503)
 
-    async def login(request: Request) -> Response:
-        if request.method == "GET":
-            return render(request, "login.html")
-        form = await request.form()
-        login_id = str(form.get("login", "")).strip().lower()
-        password = str(form.get("password", ""))
-        t = translator(locale(request))
-        if not login_id or not password:
-            return render(request, "login.html", 400, error=t("missing_login"), login=login_id)
-        with platform_scope():
-            user = await User.get_or_none(login=login_id, is_active=True)
-        if user is None or not verify_password(user.password_hash, password):
-            return render(request, "login.html", 401, error=t("bad_login"), login=login_id)
-        request.session.clear()
-        request.session.update({"uid": user.id, "tenant": user.tenant_id})  # type: ignore[attr-defined]
-        return RedirectResponse(request.url_for("home"), status_code=303)
-
-    async def logout(request: Request) -> Response:
-        request.session.clear()
-        return RedirectResponse(request.url_for("login"), status_code=303)
-
-    async def home(request: Request) -> Response:
-        user = await current_user(request)
-        if user is None:
-            return RedirectResponse(request.url_for("login"), status_code=303)
-        tenant = user.tenant_id  # type: ignore[attr-defined]
-        unit = await Unit.get(id=tenant)
-        with tenant_scope(tenant):
-            latest = await BundleVersion.filter().order_by("-number").first()
-        versions = await store.list_versions(tenant)
-        resolved = latest.resolved if latest else {}
-        posts = []
-        for p in (resolved.get("org") or {}).get("posts") or []:
-            if p.get("a_holder") == user.login:
-                posts.append({"name": p["name"], "a": True})
-            elif user.login in (p.get("b_holders") or []):
-                posts.append({"name": p["name"], "a": False})
-        flows = list((resolved.get("flows") or {}).values())
-        return render(request, "home.html", user=user, unit=unit, posts=posts, flows=flows,
-                      versions=list(reversed(versions)))
-
     async def not_found(request: Request, exc: Exception) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": {"zh": "不存在。", "en": "Not found."}}, status_code=404)
-        return render(request, "base.html", 404, user=None)
+        return render(request, "error.html", 404, user=None, message=translator(locale(request))("not_found"))
 
     async def banwen_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, BanwenError)
-        return JSONResponse({"error": {"zh": exc.zh, "en": exc.en}}, status_code=exc.status)
+        if request.url.path.startswith("/api/"):
+            body: dict[str, Any] = {"error": {"zh": exc.zh, "en": exc.en}}
+            if isinstance(exc, BundleInvalid):
+                body["errors"] = [e.as_dict() for e in exc.errors]
+            elif isinstance(getattr(exc, "problems", None), list):  # field-level problems of a submitted form
+                body["errors"] = exc.problems  # type: ignore[attr-defined]
+            return JSONResponse(body, status_code=exc.status)
+        message = exc.en if locale(request) == "en" else exc.zh
+        return render(request, "error.html", exc.status, user=None, message=message)
 
     routes = [
-        Route("/", home, name="home"),
-        Route("/login", login, methods=["GET", "POST"], name="login"),
-        Route("/logout", logout, methods=["POST"], name="logout"),
-        Route("/healthz", health, name="health"),
+        *pages.routes(),
+        guarded("/healthz", health, PUBLIC, name="health"),
+        *api.routes(),
         Mount("/static", StaticFiles(directory=str(SCREENS / "static")), name="static"),
     ]
     middleware = [
+        Middleware(AddressAllowlist, networks=settings.allowed_networks),
+        Middleware(SecurityHeaders, https=settings.https),
         Middleware(LocaleMiddleware),
-        Middleware(SessionMiddleware, secret_key=settings.secret_key.reveal(), session_cookie="banwen_session",
-                   max_age=SESSION_MAX_AGE, same_site="lax", https_only=False),
+        Middleware(SignedSession, settings=settings),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={404: not_found, BanwenError: banwen_error})
     app.state.settings = settings
+    app.state.render = render
     return app
 
 
@@ -171,5 +129,3 @@ class LocaleMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
-
-_ = HTTPException  # re-exported for handlers registered later

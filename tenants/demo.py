@@ -6,6 +6,9 @@ departments and townships of every district in turn), fills up from the pool of 
 bodies when more units are asked for than the real lists hold, spreads the users over the units
 by the size of each kind of unit, and writes each unit's ``unit.yaml`` and ``org.yaml`` — posts
 with A and B holders, departments with members, leaders — extending the seed templates.
+Posts that need filing (系统管理员, 收发文员) get no holders in ``org.yaml``: the plan lists them as
+``appointments`` instead, which ``banwen init`` records as already filed. The city's information
+office (市委网信办) provides the platform people: auditor, filing officer, platform administrator.
 Counts are parameters; 375 units and 8,165 users are the defaults because they are Xinyu's.
 """
 
@@ -29,6 +32,12 @@ DEFAULT_EXCHANGE_UNITS = 269
 MIN_USERS_PER_UNIT = 6
 TEMPLATES = ["gov_documents"]
 
+# The unit that holds the platform roles when it is in the plan (市委网信办), else the first unit.
+INFO_OFFICE = "xinyu_wxb"
+PLATFORM_PEOPLE = (("city_auditor", "市信息化部门审计员"), ("city_filer", "市信息化部门备案员"),
+                   ("platform_admin", "平台管理员"))
+FILING_POST_LABELS = (("sys_admin", "系统管理员"), ("doc_clerk", "收发文员"))
+
 # Relative head-count of each kind of unit (a city department is larger than a township office).
 WEIGHTS = {"city_core": 60, "city_dept": 30, "district_core": 40, "district_dept": 16, "township": 18, "pool": 12}
 LEADER_TITLES = {"党委": "书记", "政府": "市长", "管委会": "主任", "部门": "局长", "乡镇": "镇长", "街道": "主任"}
@@ -47,6 +56,7 @@ class UnitPlan:
     exchange_unit: bool = False
     users: list[dict[str, Any]] = field(default_factory=list)
     org: dict[str, Any] = field(default_factory=dict)
+    appointments: list[tuple[str, str]] = field(default_factory=list)  # (post, login): filed A holders
 
     def unit_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format_version": 1, "kind": "unit", "id": self.id, "name": self.name}
@@ -65,6 +75,8 @@ class UnitPlan:
 @dataclass
 class CityPlan:
     units: list[UnitPlan]
+    info_office: str = ""
+    platform_grants: list[tuple[str, str]] = field(default_factory=list)  # (login, platform role)
 
     @property
     def user_count(self) -> int:
@@ -177,7 +189,17 @@ def plan_city(units: int = DEFAULT_UNITS, users: int = DEFAULT_USERS,
             people.append({"login": f"{u.id}_{k:02d}", "name": name})
         u.users = people
         u.org = _org_for(u, data, rng)
-    return CityPlan(chosen)
+    office = next((u for u in chosen if u.id == INFO_OFFICE), chosen[0])
+    return CityPlan(chosen, office.id, _platform_people(office))
+
+
+def _platform_people(office: UnitPlan) -> list[tuple[str, str]]:
+    """One person of the information office per platform role, not its leaders or appointees."""
+    busy = {office.org["head"], *(login for _, login in office.appointments),
+            *(leader["user"] for leader in office.org["leaders"])}
+    logins = [p["login"] for p in office.users]
+    order = [x for x in reversed(logins) if x not in busy] + [x for x in reversed(logins) if x in busy]
+    return [(order[i % len(order)], role) for i, (role, _) in enumerate(PLATFORM_PEOPLE)]
 
 
 def _spread(total: int, weights: list[int]) -> list[int]:
@@ -223,15 +245,21 @@ def _org_for(u: UnitPlan, data: dict[str, Any], rng: random.Random) -> dict[str,
         return {"a_holder": a, "b_holders": [b] if b != a else []}
 
     # a unit's post replaces the template's post of the same id, so carry the template's
-    # definition (name, department, roles) and add the holders
+    # definition (name, department, roles) and add the holders; a post that needs filing keeps the
+    # template's definition and its A holder becomes an appointment instead
     tpl = template_posts()
     posts = [{**tpl["unit_head"], **holders(leaders[0])}]
     if len(leaders) > 1:
         posts[0]["b_holders"] = [leaders[1]]
     deputy = leaders[1] if len(leaders) > 1 else leaders[0]
     posts.append({**tpl["deputy_head"], "a_holder": deputy, "b_holders": [leaders[0]] if deputy != leaders[0] else []})
+    u.appointments = []
     for post_id in ("office_director", "doc_clerk", "sys_admin", "reviewer", "archivist", "supervisor", "info_officer"):
-        posts.append({**tpl[post_id], **holders(next(pick))})
+        held = holders(next(pick))
+        if tpl[post_id].get("filing"):
+            u.appointments.append((post_id, held["a_holder"]))
+        else:
+            posts.append({**tpl[post_id], **held})
     title = LEADER_TITLES.get(u.category, "主任")
     if u.level == "县区" and u.category == "政府":
         title = "区长" if "区" in u.name[-6:] else "县长"
@@ -253,11 +281,16 @@ def template_posts() -> dict[str, dict[str, Any]]:
 
 
 def demo_logins(plan: CityPlan) -> list[tuple[str, str, str]]:
-    """A few logins worth trying: (login, who, unit)."""
+    """A few logins worth trying: (login, who, unit), then the platform people."""
     out = []
     for u in plan.units[:1] + [x for x in plan.units if x.category == "部门"][:1] + \
             [x for x in plan.units if x.level == "乡镇"][:1]:
         posts = {p["id"]: p for p in u.org["posts"]}
-        for post_id, label in (("unit_head", "单位主要负责人"), ("sys_admin", "系统管理员"), ("doc_clerk", "收发文员")):
-            out.append((posts[post_id]["a_holder"], label, u.name))
+        out.append((posts["unit_head"]["a_holder"], "单位主要负责人", u.name))
+        appointed = dict(u.appointments)
+        out += [(appointed[post_id], label, u.name) for post_id, label in FILING_POST_LABELS if post_id in appointed]
+    office = next((u for u in plan.units if u.id == plan.info_office), None)
+    labels = dict(PLATFORM_PEOPLE)
+    for login, role in plan.platform_grants:
+        out.append((login, labels.get(role, role), office.name if office else plan.info_office))
     return out

@@ -10,10 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
+
+from ruamel.yaml import YAML
 
 from tenants.errors import BundleError, pointer_join
 from tenants.logic_refs import logic_vars
+from tenants.paths import SEEDS_DIR
 from tenants.resolve import Resolved
 from tenants.schema_check import schema_is_valid
 
@@ -22,15 +27,37 @@ PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)(?::[0-9])?\}")
 NUMBERING_BUILTINS = {"office_code", "year", "seq"}
 PICKER_WIDGETS = {"user"}
 CHOICE_WIDGETS = {"select", "radio", "checkbox"}
+PLATFORM_POLICY = SEEDS_DIR / "platform" / "policy.yaml"
+
+
+@cache
+def platform_role_ids(path: Path = PLATFORM_POLICY) -> frozenset[str]:
+    """Ids of the platform's roles (city_auditor, city_filer …) from ``seeds/platform/policy.yaml``.
+
+    These roles span units: a unit's flow may hand a task to one (the filing officer reviews every
+    unit's appointments) without defining it, and a unit may not define a role of the same id, which
+    would let its own people pass for the city's. No file means no platform roles.
+    """
+    if not path.is_file():
+        return frozenset()
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    return frozenset(_ids(data.get("roles")) if isinstance(data, dict) else [])
 
 
 @dataclass
 class Context:
-    """What a check may consult besides the bundle: users that exist (None = not known here)."""
+    """What a check may consult besides the bundle: users that exist (None = not known here).
+
+    ``platform_roles`` None means the platform's own policy file (``platform_role_ids``).
+    """
 
     known_users: set[str] | None = None
     known_units: set[str] | None = None
+    platform_roles: frozenset[str] | None = None
     notes: list[BundleError] = field(default_factory=list)
+
+    def platform(self) -> frozenset[str]:
+        return self.platform_roles if self.platform_roles is not None else platform_role_ids()
 
 
 Check = Callable[[Resolved, Context], Iterator[BundleError]]
@@ -144,6 +171,21 @@ def org_structure(res: Resolved, ctx: Context) -> Iterator[BundleError]:
         yield from _user(res, ctx, k, "/head", org["head"])
 
 
+@check
+def filing_posts(res: Resolved, ctx: Context) -> Iterator[BundleError]:
+    """A post that needs filing (备案) gets its holders from filed appointments, never from org.yaml."""
+    for i, p in enumerate(res.org.get("posts") or []):
+        if not isinstance(p, dict) or p.get("filing") is not True:
+            continue
+        for key in ("a_holder", "b_holders"):
+            if p.get(key):
+                name = p.get("name", p.get("id"))
+                yield res.error("org:", pointer_join("posts", i, key), "filing_post_holder",
+                                f"岗位 “{name}” 的人选来自已备案的任命：任命须经备案，不能在 org.yaml 中直接指定 {key}。",
+                                f"The holders of post '{name}' come from filed appointments: an appointment must be "
+                                f"filed, it cannot be named in org.yaml ({key}).")
+
+
 def _user(res: Resolved, ctx: Context, key: str, pointer: str, login: Any) -> Iterator[BundleError]:
     if ctx.known_users is not None and isinstance(login, str) and login not in ctx.known_users:
         yield res.error(key, pointer, "unknown_user",
@@ -159,6 +201,12 @@ def policy_refs(res: Resolved, ctx: Context) -> Iterator[BundleError]:
     roles = pol.get("roles") or []
     yield from _duplicates(res, k, roles, "id", "角色", "Role", ("roles",))
     role_ids = set(_ids(roles))
+    reserved = ctx.platform()
+    for i, r in enumerate(roles if isinstance(roles, list) else []):
+        if isinstance(r, dict) and r.get("id") in reserved:
+            yield res.error(k, pointer_join("roles", i, "id"), "reserved_role",
+                            f"角色标识 “{r['id']}” 是平台角色，单位不能重新定义。",
+                            f"Role id '{r['id']}' belongs to a platform role; a unit cannot define it.")
     post_ids = set(_ids(res.org.get("posts")))
     for i, a in enumerate(pol.get("assignments") or []):
         if not isinstance(a, dict):
@@ -544,9 +592,11 @@ def _handler(res: Resolved, ctx: Context, k: str, ptr: str, h: Any, form: dict[s
         yield res.error(k, ptr + "/ref", "unknown_post",
                         f"办理岗位 “{ref}” 不存在（org.yaml 中没有这个岗位）。",
                         f"Handler post '{ref}' does not exist (no such post in org.yaml).")
-    elif kind == "role" and not res.is_broken("policy:") and ref not in set(_ids(res.policy.get("roles"))):
+    elif kind == "role" and not res.is_broken("policy:") and ref not in set(_ids(res.policy.get("roles"))) \
+            and ref not in ctx.platform():
         yield res.error(k, ptr + "/ref", "unknown_role",
-                        f"办理角色 “{ref}” 未在 policy.yaml 中定义。", f"Handler role '{ref}' is not defined in policy.yaml.")
+                        f"办理角色 “{ref}” 未在 policy.yaml 中定义，也不是平台角色。",
+                        f"Handler role '{ref}' is defined neither in policy.yaml nor as a platform role.")
     elif kind == "user":
         yield from _user(res, ctx, k, ptr + "/ref", ref)
     elif kind == "field" and form is not None:

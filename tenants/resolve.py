@@ -167,11 +167,20 @@ def _merge_single(res: Resolved, kind_name: str, layer: ParsedBundle, path: str)
                     current.append(copy.deepcopy(item))
                     idx = len(current) - 1
                 else:
+                    replaced = current[idx]
                     current[idx] = copy.deepcopy(item)
+                    if kind_name == "org" and key == "posts" and _needs_filing(replaced):
+                        # the city's rule, not the unit's choice: a unit may reshape the post, never
+                        # drop its filing, so its holders still come only from filed appointments
+                        current[idx]["filing"] = True
                 res.origins[f"{kind_name}:{pointer_join(key, idx)}"] = origin
         else:
             target[key] = copy.deepcopy(value)
             res.origins[f"{kind_name}:{pointer_join(key)}"] = Origin(layer, path, pointer_join(key))
+
+
+def _needs_filing(post: Any) -> bool:
+    return isinstance(post, dict) and post.get("filing") is True
 
 
 def _find(items: list[Any], item: Any, ident: str | None) -> int | None:

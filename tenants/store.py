@@ -3,7 +3,8 @@
 The unit's administrator (or ``banwen tenant import``) writes a *draft*; ``publish`` checks the
 draft fully (meta-schemas, templates, cross-references, users that exist) and stores it as a new
 immutable *version* with its content hash, author, time and message. Every write is one
-transaction; a bundle with any error writes nothing.
+transaction; a bundle with any error writes nothing. Each write also appends its audit event
+(tenants.audit) in that same transaction, recorded as the function's ``author``.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from tenants import audit
+from tenants.access import access_of
 from tenants.bundle import BundleSource
 from tenants.errors import BanwenError, BundleInvalid, Conflict, NotFound
 from tenants.lint import LintResult, TemplateLibrary, lint_source
-from tenants.models import BundleDraft, BundleVersion, Unit, User
+from tenants.models import BundleDraft, BundleVersion, PolicyChange, Unit, User
 from tenants.references import Context
 from tenants.scope import platform_scope, tenant_scope
 
@@ -88,6 +91,9 @@ async def save_draft(unit_id: str, source: BundleSource, author: str, *,
                 draft = BundleDraft(files=source.files, updated_by=author,
                                     base_number=latest.number if latest else 0)
                 await draft.save()
+                await audit.record("bundle:draft", "save", before={"revision": None},
+                                   after={"revision": draft.revision, "content_hash": source.content_hash()},
+                                   tenant=unit_id, actor=author)
                 return draft
             if expected_revision is not None and draft.revision != expected_revision:
                 raise Conflict(
@@ -95,10 +101,14 @@ async def save_draft(unit_id: str, source: BundleSource, author: str, *,
                     f"The draft was changed by {draft.updated_by} (revision {draft.revision}, yours "
                     f"{expected_revision}); nothing was saved.",
                 )
+            old_revision = draft.revision
             draft.files = source.files
             draft.revision += 1
             draft.updated_by = author
             await draft.save()
+            await audit.record("bundle:draft", "save", before={"revision": old_revision},
+                               after={"revision": draft.revision, "content_hash": source.content_hash()},
+                               tenant=unit_id, actor=author)
             return draft
 
 
@@ -174,7 +184,13 @@ async def publish(unit_id: str, author: str, message: str, *, source: BundleSour
             with platform_scope():
                 _apply_unit_facts(unit, resolved["unit"])
                 unit.published_version = number
+                unit.access = access_of(resolved)
                 await unit.save()
+                # every process reloads this unit's permissions before its next decision (rbac.authority)
+                await PolicyChange.create(domain=unit_id)
+            await audit.record("bundle", "publish", after={"number": number, "content_hash": digest,
+                                                           "message": version.message},
+                               tenant=unit_id, actor=author)
     return VersionInfo.of(version)
 
 
@@ -190,8 +206,11 @@ def _apply_unit_facts(unit: Unit, facts: dict[str, Any]) -> None:
     unit.parent_id = facts.get("parent") or None  # type: ignore[attr-defined]
 
 
-async def create_unit(facts: dict[str, Any]) -> Unit:
-    """Register a new unit from its unit.yaml facts (platform administration)."""
+async def create_unit(facts: dict[str, Any], author: str | None = None) -> Unit:
+    """Register a new unit from its unit.yaml facts (platform administration).
+
+    ``author`` is who the audit event names; without it, the acting person of ``actor_context``.
+    """
     if await Unit.exists(id=facts["id"]):
         raise Conflict(f"单位 “{facts['id']}” 已存在。", f"Unit '{facts['id']}' already exists.")
     unit = Unit(id=facts["id"], name=facts.get("name", facts["id"]), level=facts.get("level", ""),
@@ -200,7 +219,9 @@ async def create_unit(facts: dict[str, Any]) -> Unit:
     if unit.parent_id and not await Unit.exists(id=unit.parent_id):  # type: ignore[attr-defined]
         raise NotFound(f"上级单位 “{unit.parent_id}” 不存在。",  # type: ignore[attr-defined]
                        f"Parent unit '{unit.parent_id}' does not exist.")  # type: ignore[attr-defined]
-    await unit.save()
+    async with in_transaction():
+        await unit.save()
+        await audit.record("unit", "create", after=facts, tenant=unit.id, actor=author)
     return unit
 
 
@@ -245,10 +266,11 @@ async def create_units(batch: list[NewUnit], author: str, message: str, password
     async with in_transaction():
         with platform_scope():
             units = []
-            for item in batch:
+            for item, resolved in zip(batch, versions, strict=True):
                 unit = Unit(id=item.facts["id"], name=item.facts["name"], level="", category="", office_code="")
                 _apply_unit_facts(unit, item.facts)
                 unit.published_version = 1
+                unit.access = access_of(resolved)
                 units.append(unit)
             # parents first: the batch is ordered that way, insert in chunks to keep statements small
             for i in range(0, len(units), 200):
@@ -264,4 +286,6 @@ async def create_units(batch: list[NewUnit], author: str, message: str, password
                     for item, resolved in zip(batch, versions, strict=True)]
             for i in range(0, len(rows), 100):
                 await BundleVersion.bulk_create(rows[i:i + 100])
+        await audit.record_many(audit.Event("unit", "create", tenant=item.facts["id"], after=item.facts, actor=author)
+                                for item in batch)
     return len(batch)

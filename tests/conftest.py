@@ -9,6 +9,7 @@ tests to Redis. In CI (``CI`` set) a named service that cannot be reached fails 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,6 +18,9 @@ import pytest
 
 from runtime import db
 from runtime.settings import Secret, Settings
+
+# Shared test helpers (tests/serving.py) import as plain modules from every test folder.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BASE_DB_URL = os.environ.get("BANWEN_DATABASE_URL", "")
 QUEUE_URL = os.environ.get("BANWEN_QUEUE_URL") or None

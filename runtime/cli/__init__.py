@@ -25,6 +25,10 @@ COMMANDS = {
     "diff": ("runtime.cli.cmd_versions", "diff"),
     "versions": ("runtime.cli.cmd_versions", "versions"),
     "db": ("runtime.cli.cmd_db", "db_group"),
+    "audit": ("runtime.cli.cmd_audit", "audit_group"),
+    "platform": ("runtime.cli.cmd_platform", "platform_group"),
+    "token": ("runtime.cli.cmd_token", "token_group"),
+    "secret": ("runtime.cli.cmd_secret", "secret_group"),
 }
 UNEXPECTED_EXIT = 70
 

@@ -6,14 +6,17 @@ import time
 
 import click
 from rich.progress import Progress
+from tortoise.transactions import in_transaction
 
+from rbac.appointments import Onboarding, onboard
+from rbac.authority import policy_changed
 from runtime import db
 from runtime.auth import hash_password
 from runtime.cli.common import run
 from runtime.settings import Settings
-from tenants import demo
+from tenants import audit, demo
 from tenants.bundle import BundleSource
-from tenants.models import Unit, User
+from tenants.models import PlatformGrant, Unit, User
 from tenants.scope import platform_scope
 from tenants.store import NewUnit, create_units
 
@@ -64,6 +67,18 @@ async def _build(s: Settings, plan: demo.CityPlan) -> None:
         count = await create_units(batch, author="demo", message="演示城市初始版本 / demo city, first version",
                                    password_hash=password_hash,
                                    progress=lambda n: progress.advance(task, n))
+    # 系统管理员 and 收发文员 hold office through filed appointments, recorded as filed at onboarding;
+    # the information office's people get the platform roles
+    rows = [Onboarding(u.id, post, login) for u in plan.units for post, login in u.appointments]
+    async with in_transaction():
+        await onboard(rows, actor="demo")
+        with platform_scope():
+            await PlatformGrant.bulk_create([PlatformGrant(login=login, role=role, granted_by="demo")
+                                             for login, role in plan.platform_grants])
+        await audit.record_many(audit.Event("platform_grant", "grant", tenant=plan.info_office, actor="demo",
+                                            after={"login": login, "role": role, "granted_by": "demo"})
+                                for login, role in plan.platform_grants)
+        await policy_changed("*")
     elapsed = time.perf_counter() - started
     click.echo(f"演示城市已建立：{count} 个单位，{plan.user_count} 个用户，用时 {elapsed:.1f} 秒。"
                f" / Demo city built: {count} units, {plan.user_count} users in {elapsed:.1f} s.")

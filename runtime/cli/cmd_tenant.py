@@ -109,7 +109,7 @@ def import_(folder: Path, who: str | None, publish_message: str | None) -> None:
                 result = await _check_new(unit_id, source)
                 if result:
                     raise BundleInvalid(result)
-                await store.create_unit(unit)
+                await store.create_unit(unit, author=author)
                 created = True
             draft = await store.save_draft(unit_id, source, author)
             info = None

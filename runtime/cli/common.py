@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from runtime import db
 from runtime.settings import Settings
+from tenants.audit import actor_context
 from tenants.errors import BanwenError
 
 T = TypeVar("T")
@@ -40,18 +41,23 @@ def actor(explicit: str | None = None) -> str:
 
 
 def run(fn: Callable[[Settings], Awaitable[T]], *, need_schema: bool = True,
-        s: Settings | None = None) -> T:
-    """Open the database, run ``fn(settings)``, close — one event loop per command."""
+        s: Settings | None = None, who: str | None = None) -> T:
+    """Open the database, run ``fn(settings)``, close — one event loop per command.
+
+    The command runs as ``actor(who)`` from client ``cli``: what its audit events record when
+    the change itself does not name an author.
+    """
     s = s or settings()
 
     async def main() -> T:
-        await db.connect(s)
-        try:
-            if need_schema and not await db.is_initialised():
-                raise NotInitialised()
-            return await fn(s)
-        finally:
-            await db.close()
+        with actor_context(actor(who), client="cli"):
+            await db.connect(s)
+            try:
+                if need_schema and not await db.is_initialised():
+                    raise NotInitialised()
+                return await fn(s)
+            finally:
+                await db.close()
 
     return asyncio.run(main())
 

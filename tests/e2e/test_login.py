@@ -108,6 +108,6 @@ def test_login_switch_language_and_sign_out(device: str, live_server: LiveServer
         expect(page).to_have_url(re.compile(r"/login$"))
         expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
         page.goto(live_server.url + "/")
-        expect(page).to_have_url(re.compile(r"/login$"))
+        expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
     finally:
         context.close()

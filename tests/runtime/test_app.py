@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from webtools import login_csrf
 
 from runtime.app import create_app
 from runtime.settings import Settings
@@ -48,22 +49,29 @@ async def test_login_page_in_chinese_then_english(client: httpx.AsyncClient) -> 
 
 
 async def test_wrong_password_is_refused(client: httpx.AsyncClient) -> None:
-    r = await client.post("/login", data={"login": "xinyu_swb_01", "password": "wrong"})
+    token = await login_csrf(client)
+    r = await client.post("/login", data={"login": "xinyu_swb_01", "password": "wrong", "csrf_token": token})
     assert r.status_code == 401 and "账号或密码不正确" in r.text
-    r = await client.post("/login", data={"login": "", "password": ""})
+    r = await client.post("/login", data={"login": "", "password": "", "csrf_token": token})
     assert r.status_code == 400
+    r = await client.post("/login", data={"login": "xinyu_swb_01", "password": "Banwen@2026"})
+    assert r.status_code == 403  # no CSRF token: not even a sign-in is accepted
 
 
 async def test_demo_login_reaches_home_and_logout_ends_it(client: httpx.AsyncClient) -> None:
     r = await client.get("/")
-    assert r.status_code == 303 and r.headers["location"].endswith("/login")
-    r = await client.post("/login", data={"login": "XINYU_SWB_01", "password": "Banwen@2026"})
-    assert r.status_code == 303 and r.headers["location"].endswith("/")
+    assert r.status_code == 303 and r.headers["location"].endswith("/login?next=%2F")
+    token = await login_csrf(client)
+    r = await client.post("/login", data={"login": "XINYU_SWB_01", "password": "Banwen@2026", "csrf_token": token,
+                                          "next": "/"})
+    assert r.status_code == 303 and r.headers["location"] == "/"
     r = await client.get("/")
     assert r.status_code == 200
     assert "欢迎" in r.text and "中共新余市委员会" in r.text
     assert "单位主要负责人" in r.text and "发文办理" in r.text and "v1" in r.text
-    r = await client.post("/logout")
+    assert (await client.post("/logout")).status_code == 403  # without the CSRF token
+    csrf = (await client.get("/api/me")).json()["csrf_token"]
+    r = await client.post("/logout", data={"csrf_token": csrf})
     assert r.status_code == 303
     assert (await client.get("/")).status_code == 303
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import time
@@ -42,6 +43,34 @@ def test_init_demo_prints_logins_and_is_idempotent(small_city: dict[str, str]) -
     assert "Banwen@2026" in r.output and "xinyu_swb_01" in r.output
     r = banwen(small_city, "init", "--demo", "--units", "6", "--users", "60")
     assert r.exit_code == 1 and "already has 6 units" in r.output
+
+
+def test_init_demo_files_the_appointments_and_grants_the_platform_roles(small_city: dict[str, str], settings) -> None:
+    from rbac.appointments import filed_holders, list_for_unit
+    from runtime import db
+    from tenants.demo import plan_city
+
+    plan = plan_city(6, 60, 4)
+
+    async def read() -> list:
+        await db.connect(settings)
+        try:
+            return [(await filed_holders(u.id), await list_for_unit(u.id)) for u in plan.units]
+        finally:
+            await db.close()
+
+    for u, (holders, rows) in zip(plan.units, asyncio.run(read()), strict=True):
+        assert holders == {post: [login] for post, login in u.appointments}
+        onboarded = {(a.state, a.submitted_by, a.history[0]["opinion"]) for a in rows}
+        assert onboarded == {("filed", "demo", "初始化时备案 / filed at onboarding")}
+    grants = json.loads(banwen(small_city, "platform", "list", "--json").output)
+    assert sorted((g["login"], g["role"]) for g in grants) == sorted(plan.platform_grants)
+    r = banwen(small_city, "init", "--demo", "--if-new", "--units", "6", "--users", "60", "--exchange-units", "4")
+    for login, _ in plan.platform_grants:
+        assert login in r.output
+    assert "备案员" in r.output and "系统管理员" in r.output
+    r = banwen(small_city, "audit", "verify", "--format", "json")
+    assert r.exit_code == 0, r.output
 
 
 def test_tenant_list_as_json(small_city: dict[str, str]) -> None:

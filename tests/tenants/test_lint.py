@@ -13,6 +13,7 @@ from runtime.cli import cli
 from tenants.bundle import BundleSource, read_folder
 from tenants.lint import TemplateLibrary, lint_paths, lint_source
 from tenants.paths import ROOT, TEMPLATES_DIR
+from tenants.references import Context, platform_role_ids
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bundles"
 
@@ -141,7 +142,7 @@ def test_unit_item_replaces_template_item_of_same_id(tmp_path: Path) -> None:
     posts = {p["id"]: p for p in resolved.org["posts"]}
     assert posts["unit_head"]["name"] == "局长" and posts["unit_head"]["a_holder"] == "tb_01"
     assert "doc_clerk" in posts  # inherited from gov_base, not replaced
-    assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request"}
+    assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request", "staff_appointment"}
 
 
 def test_template_cycle_is_reported(tmp_path: Path) -> None:
@@ -167,3 +168,51 @@ def test_unknown_file_is_reported(tmp_path: Path) -> None:
     files = {**source.files, "widgets/x.yaml": "a: 1\n"}
     errors = lint_source(BundleSource("x", files)).errors
     assert [e.code for e in errors] == ["unknown_file"]
+
+
+def test_a_filing_post_cannot_name_its_holders(tmp_path: Path) -> None:
+    def edit(root: Path) -> None:
+        replace(root / "org.yaml", "posts:\n", "posts:\n  - {id: sys_admin, name: 系统管理员, filing: true, a_holder: tb_03}\n"
+                "  - {id: doc_clerk, name: 收发文员, filing: true, b_holders: [tb_04]}\n")
+
+    errors = mutate(tmp_path, edit)
+    assert [(e.code, e.pointer) for e in errors] == [("filing_post_holder", "/posts/0/a_holder"),
+                                                     ("filing_post_holder", "/posts/1/b_holders")]
+    assert "任命须经备案，不能在 org.yaml 中直接指定" in errors[0].zh and "filed appointments" in errors[0].en
+    assert errors[0].file.endswith("org.yaml")
+    # the template's own filing posts name nobody, so the unit that merely inherits them is clean
+    assert mutate(tmp_path / "again", lambda root: None) == []
+
+
+def test_a_unit_cannot_drop_the_filing_of_a_template_post(tmp_path: Path) -> None:
+    """Redefining sys_admin without ``filing`` keeps the template's flag, so named holders are still refused."""
+    def edit(root: Path) -> None:
+        replace(root / "org.yaml", "posts:\n", "posts:\n  - {id: sys_admin, name: 系统管理员, a_holder: tb_03}\n")
+
+    errors = mutate(tmp_path, edit)
+    assert [(e.code, e.pointer) for e in errors] == [("filing_post_holder", "/posts/0/a_holder")]
+
+
+def test_a_unit_may_not_define_a_platform_role(tmp_path: Path) -> None:
+    def edit(root: Path) -> None:
+        (root / "policy.yaml").write_text(
+            "format_version: 1\nroles:\n  - id: city_filer\n    name: 冒名备案员\n"
+            "    permissions: [{object: bundle, actions: [read]}]\n", encoding="utf-8")
+
+    errors = mutate(tmp_path, edit)
+    assert [(e.code, e.pointer) for e in errors] == [("reserved_role", "/roles/0/id")]
+    assert "city_filer" in errors[0].zh and errors[0].file.endswith("policy.yaml")
+
+
+def test_a_flow_may_hand_a_task_to_a_platform_role_but_not_to_an_unknown_role(tmp_path: Path) -> None:
+    flow, handler = "flows/leave_request.yaml", "kind: post, ref: unit_head"
+    assert mutate(tmp_path / "a", lambda root: replace(root / flow, handler, "kind: role, ref: city_auditor")) == []
+    errors = mutate(tmp_path / "b", lambda root: replace(root / flow, handler, "kind: role, ref: mayor"))
+    assert [e.code for e in errors] == ["unknown_role"] and "mayor" in errors[0].en
+    # without the platform's roles the seed flow's city_filer is unknown too: the rule comes from that file
+    result = lint_source(read_folder(FIXTURES / "valid_unit"), ctx=Context(platform_roles=frozenset()))
+    assert {(e.code, e.file.rsplit("/", 1)[-1]) for e in result.errors} == {("unknown_role", "staff_appointment.yaml")}
+
+
+def test_platform_roles_come_from_the_platform_policy_file() -> None:
+    assert {"city_auditor", "city_filer", "platform_admin"} <= platform_role_ids()

@@ -123,12 +123,12 @@ async def test_concurrent_publishes_get_distinct_numbers_or_a_conflict(database)
 async def test_diff_of_two_stored_versions_is_per_item_and_field(database) -> None:
     unit = (await city())[0]
     v1 = await store.get_version(unit.id)
-    source = edited(store.version_source(unit.id, v1), "org.yaml", "name: 收发文员", "name: 机要收发员")
+    source = edited(store.version_source(unit.id, v1), "org.yaml", "name: 核稿员", "name: 机要核稿员")
     info = await store.publish(unit.id, "admin", "改岗位名", source=source)
     v2 = await store.get_version(unit.id, info.number)
     changes = diff_documents(v1.resolved, v2.resolved)
-    assert [(c.area, c.path, c.old, c.new) for c in changes] == [("org", "/name", "收发文员", "机要收发员")]
-    assert "机要收发员" in render_text(changes)
+    assert [(c.area, c.path, c.old, c.new) for c in changes] == [("org", "/name", "核稿员", "机要核稿员")]
+    assert "机要核稿员" in render_text(changes)
 
 
 async def test_stored_version_tampering_is_detectable(database) -> None:
