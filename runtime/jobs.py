@@ -14,11 +14,13 @@ import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 from runtime.settings import Settings
+from tenants import audit
 from tenants.bundle import BundleSource
 from tenants.models import BundleVersion
 from tenants.scope import platform_scope
@@ -79,9 +81,10 @@ async def verify_versions(unit_id: str | None = None) -> list[dict[str, Any]]:
 class Jobs:
     """The tasks registered on one huey instance (built in ``create_app`` or ``banwen worker``)."""
 
-    def __init__(self, huey: Huey, run: Callable[[Awaitable[Any]], Any]) -> None:
+    def __init__(self, huey: Huey, run: Callable[[Awaitable[Any]], Any], *, heads_dir: Path | None = None) -> None:
         self.huey = huey
         self._run = run
+        self.heads_dir = heads_dir  # where the nightly job notes each audit chain's head, outside the database
         self.verify_versions = huey.task(name="verify_versions")(self._verify_versions)
         self.ping = huey.task(name="ping")(self._ping)
         # huey's clock is UTC: 19:00 UTC is 03:00 in Xinyu (UTC+8), when nobody is working
@@ -92,6 +95,8 @@ class Jobs:
 
     def _nightly(self) -> None:
         self._run(verify_versions(None))
+        if self.heads_dir is not None:
+            self._run(audit.note_heads(self.heads_dir))
 
     @staticmethod
     def _ping(value: str) -> str:

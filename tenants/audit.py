@@ -529,6 +529,48 @@ async def verify(tenant: str | None = None) -> VerifyReport:
     return VerifyReport(tuple(chains))
 
 
+@dataclass(frozen=True)
+class HeadMismatch:
+    """A chain head noted earlier (outside the database) that the chain no longer reaches."""
+
+    unit: str
+    seq: int
+    zh: str
+    en: str
+
+
+async def check_heads(noted: Iterable[Mapping[str, Any]]) -> list[HeadMismatch]:
+    """Compare heads noted earlier (``{"unit", "head_seq", "head_hash"}``, as ``verify`` reports them)
+    with the chains now. This is what a chain alone cannot show: its newest events removed, or a
+    tail rewritten with recomputed hashes — the noted event is gone or carries another hash."""
+    out = []
+    with platform_scope():
+        for head in noted:
+            unit, seq, digest = str(head.get("unit")), int(head.get("head_seq") or 0), str(head.get("head_hash") or "")
+            if seq == 0:
+                continue
+            row = await AuditEvent.filter(tenant_id=unit, seq=seq).first()
+            if row is None:
+                out.append(HeadMismatch(unit, seq, f"单位 {unit}：此前记下的第 {seq} 条审计事件已不存在（最新事件被删除）。",
+                                        f"Unit {unit}: audit event #{seq}, noted earlier, is gone (newest events removed)."))
+            elif row.hash != digest:
+                out.append(HeadMismatch(unit, seq, f"单位 {unit}：第 {seq} 条审计事件的哈希与此前记下的不同（事件被改写）。",
+                                        f"Unit {unit}: audit event #{seq} no longer has the hash noted earlier (rewritten)."))
+    return out
+
+
+async def note_heads(directory: Path) -> Path:
+    """Write every chain's head to ``directory/heads-<date>.json`` (the nightly job does, outside the
+    database), so a later ``banwen audit verify --against`` can compare."""
+    report = await verify(None)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"heads-{datetime.now(CITY_TZ):%Y-%m-%d}.json"
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
 # --- exporting -------------------------------------------------------------------------------
 
 _EXPORT = [  # (zh, en, width, key)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -24,17 +25,33 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.option("--tenant", "unit_id", help="只校验此单位（默认全部）/ only this unit (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def verify(unit_id: str | None, fmt: str) -> None:
+@click.option("--against", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="与此前保存的 verify --format json 输出（或夜间记录的 heads-*.json）对比链头 / "
+                   "compare with heads saved earlier (verify --format json output, or a nightly heads-*.json).")
+def verify(unit_id: str | None, fmt: str, against: Path | None) -> None:
     """校验审计记录的哈希链是否完好。 / Verify that the audit hash chains are intact.
 
     末条事件的序号与哈希请另行保存：删除最新的事件只有与之对比才能发现。
     Keep the printed head (seq and hash) elsewhere: only comparing with it reveals removed newest events.
     """
 
-    async def main(s: Settings) -> audit.VerifyReport:
-        return await audit.verify(unit_id)
+    noted: list[dict] = []
+    if against is not None:
+        try:
+            noted = [c for c in json.loads(against.read_text(encoding="utf-8"))["chains"]
+                     if unit_id is None or c.get("unit") == unit_id]
+        except (ValueError, KeyError, TypeError):
+            raise click.BadParameter(f"{against} 不是 verify --format json 的输出 / is not verify --format json output",
+                                     param_hint="--against") from None
 
-    report = run(main)
+    async def main(s: Settings) -> tuple[audit.VerifyReport, list[audit.HeadMismatch]]:
+        return await audit.verify(unit_id), await audit.check_heads(noted)
+
+    report, moved = run(main)
+    for m in moved:
+        click.echo(f"{m.unit} #{m.seq} head\n  {m.zh}\n  {m.en}", err=True)
+    if moved:
+        raise click.exceptions.Exit(1)
     if fmt == "json":
         echo_json(report.as_json())
     elif unit_id is not None or not report.ok:

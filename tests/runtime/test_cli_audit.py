@@ -137,3 +137,32 @@ def test_export_refuses_bad_input_clearly(audited_city: dict[str, str], tmp_path
     r = banwen(audited_city, "audit", "export", "--tenant", "no_such_unit", str(tmp_path / "a.jsonl"))
     assert r.exit_code == 2 and "does not exist" in r.output
     assert not list(tmp_path.glob("a.*"))
+
+
+def test_heads_noted_outside_the_database_reveal_removed_newest_events(audited_city: dict[str, str], settings: Settings,
+                                                                        tmp_path: Path) -> None:
+    noted = banwen(audited_city, "audit", "verify", "--format", "json")
+    assert noted.exit_code == 0
+    heads = tmp_path / "heads.json"
+    heads.write_text(noted.output, encoding="utf-8")
+    head = next(c for c in json.loads(noted.output)["chains"] if c["unit"] == UNIT)
+    sql(settings, "DELETE FROM audit_event WHERE tenant_id = ? AND seq = ?", UNIT, head["head_seq"])
+    assert banwen(audited_city, "audit", "verify").exit_code == 0  # the shorter chain is still a valid chain
+    r = banwen(audited_city, "audit", "verify", "--against", str(heads))
+    assert r.exit_code == 1
+    assert f"{UNIT} #{head['head_seq']} head" in r.output and "已不存在" in r.output
+    bad = tmp_path / "not-heads.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    r = banwen(audited_city, "audit", "verify", "--against", str(bad))
+    assert r.exit_code == 2 and "--against" in r.output
+
+
+async def test_the_nightly_job_notes_every_head_in_the_data_folder(database: Settings, tmp_path: Path) -> None:
+    from runtime.jobs import Jobs, LoopRunner, create_huey
+
+    folder = tmp_path / "audit-heads"
+    jobs = Jobs(create_huey(database, immediate=True), LoopRunner(asyncio.get_running_loop(), timeout=60),
+                heads_dir=folder)
+    await asyncio.to_thread(jobs._nightly)  # what the 03:00 periodic task runs
+    written = list(folder.glob("heads-*.json"))
+    assert len(written) == 1 and json.loads(written[0].read_text(encoding="utf-8"))["ok"] is True
