@@ -38,6 +38,9 @@ ALL_DOMAINS = "*"
 # Objects that exist once for the whole platform, not per unit: platform roles hold them only in
 # the platform domain, so a grant never reads as a right inside some unit.
 PLATFORM_OBJECTS = frozenset({"unit", "platform_grant"})
+# The subject that stands for "every person of the unit": asked on behalf of a user in their own unit
+# (Authority.check with member=True), never for a token or for someone of another unit.
+MEMBERS = "unit:members"
 LOGIN = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")  # common.schema.json#/$defs/user_ref
 
 Line = tuple[str, ...]
@@ -230,6 +233,8 @@ def domain_lines(domain: str, inp: DomainInput, catalog: RoleCatalog) -> tuple[l
             g[(a["user"], role, domain)] = None
         elif isinstance(a.get("post"), str):
             g[(post_subject(a["post"]), role, domain)] = None
+        elif a.get("members") is True:
+            g[(MEMBERS, role, domain)] = None
     for pid, post in (access.get("posts") or {}).items():
         for rid in post.get("roles") or []:
             if rid in subjects:

@@ -29,6 +29,7 @@ from tortoise.timezone import localtime
 
 from rbac.access import (
     ALL_DOMAINS,
+    MEMBERS,
     MODEL_PATH,
     PLATFORM_DOMAIN,
     DomainInput,
@@ -170,12 +171,16 @@ class Authority:
     def domains(self) -> list[str]:
         return sorted(self._domains)
 
-    def check(self, sub: str, dom: str, obj: str, act: str) -> bool:
+    def check(self, sub: str, dom: str, obj: str, act: str, *, member: bool = False) -> bool:
         """May ``sub`` (a login, ``post:<id>`` or ``token:<id>``) do ``act`` on ``obj`` in unit ``dom``?
 
         Deny by default: an unknown unit, subject or permission is False. ``record:outgoing_doc``
         is also allowed by a ``record:*`` permission (a second, separately memoised question).
+        ``member`` says ``sub`` is a person of ``dom`` (the caller knows: the signed-in user's own
+        unit), so the roles a policy gives to every member (``{members: true}``) count too.
         """
+        if member and sub != MEMBERS and self.check(MEMBERS, dom, obj, act):
+            return True
         memo = self._memo.get(dom)
         if memo is None:
             if dom not in self._domains and dom != PLATFORM_DOMAIN:
@@ -224,12 +229,16 @@ class Authority:
         """How many decisions are remembered for ``dom`` (tests and diagnostics)."""
         return len(self._memo.get(dom, ()))
 
-    def roles_of(self, sub: str, dom: str) -> list[str]:
-        """The posts (``post:<id>``) and role ids ``sub`` holds in ``dom``, directly or through a post."""
+    def roles_of(self, sub: str, dom: str, *, member: bool = False) -> list[str]:
+        """The posts (``post:<id>``) and role ids ``sub`` holds in ``dom``, directly or through a post
+        (and, for a ``member`` of ``dom``, the roles every member holds)."""
         if dom not in self._domains and dom != PLATFORM_DOMAIN:
             return []
         out = []
-        for name in self._enforcer.get_implicit_roles_for_user(sub, dom):
+        names = list(self._enforcer.get_implicit_roles_for_user(sub, dom))
+        if member:
+            names += self._enforcer.get_implicit_roles_for_user(MEMBERS, dom)
+        for name in names:
             shown = name if name.startswith("post:") else role_id_of(name)
             if shown and shown not in out:
                 out.append(shown)

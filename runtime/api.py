@@ -66,7 +66,7 @@ def _day(request: Request, key: str, end: bool) -> datetime | None:
 
 async def me(request: Request, ctx: Ctx) -> Response:
     p = ctx.principal
-    roles = ctx.authority.roles_of(p.subject, p.unit)
+    roles = ctx.authority.roles_of(p.subject, p.unit, member=p.is_member_of(p.unit))
     body = {"login": p.login, "name": p.name, "kind": p.kind, "unit": p.unit,
             "roles": [r for r in roles if not r.startswith("post:")],
             "posts": [r.removeprefix("post:") for r in roles if r.startswith("post:")],
@@ -170,7 +170,7 @@ async def token_revoke(request: Request, ctx: Ctx) -> Response:
 async def _actor(ctx: Ctx) -> appointments.Actor:
     """The principal as the appointment flow sees it: posts and roles in the home unit, platform roles."""
     p = ctx.principal
-    held = ctx.authority.roles_of(p.subject, p.unit)
+    held = ctx.authority.roles_of(p.subject, p.unit, member=p.is_member_of(p.unit))
     return appointments.Actor(login=p.subject, unit=p.unit,
                               posts=frozenset(r.removeprefix("post:") for r in held if r.startswith("post:")),
                               roles=frozenset(r.split("/", 1)[-1] for r in held if not r.startswith("post:")),

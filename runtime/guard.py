@@ -77,6 +77,10 @@ class Principal:
     def subject(self) -> str:
         return self.login if self.kind == "user" else f"token:{self.token_id}"
 
+    def is_member_of(self, domain: str) -> bool:
+        """A person of ``domain`` (so the roles every member holds apply); a token never is."""
+        return self.kind == "user" and domain == self.unit
+
 
 @dataclass(frozen=True)
 class Ctx:
@@ -164,7 +168,7 @@ async def authorise(request: Request, principal: Principal, n: Need) -> str:
 
     authority = request.app.state.authority
     await refresh(authority)
-    allowed = authority.check(principal.subject, domain, n.obj, n.act)
+    allowed = authority.check(principal.subject, domain, n.obj, n.act, member=principal.is_member_of(domain))
     if not allowed:
         if domain == principal.unit:
             raise Denied()

@@ -105,16 +105,17 @@ async def home(request: Request, ctx: Ctx) -> Response:
     if versions:
         resolved = (await store.get_version(p.unit)).resolved
     authority = ctx.authority
-    held = {r.removeprefix("post:") for r in authority.roles_of(p.subject, p.unit) if r.startswith("post:")}
+    mine = authority.roles_of(p.subject, p.unit, member=True)
+    held = {r.removeprefix("post:") for r in mine if r.startswith("post:")}
     posts = []
     for post in (resolved.get("org") or {}).get("posts") or []:
         if post["id"] in held or post.get("a_holder") == p.login:
             posts.append({"name": post["name"], "a": True})
         elif p.login in (post.get("b_holders") or []):
             posts.append({"name": post["name"], "a": False})
-    roles = [r for r in authority.roles_of(p.subject, p.unit) if not r.startswith("post:")]
+    roles = [r for r in mine if not r.startswith("post:")]
     flows = list((resolved.get("flows") or {}).values())
-    can = {"audit": authority.check(p.subject, p.unit, "audit", "read")
+    can = {"audit": authority.check(p.subject, p.unit, "audit", "read", member=True)
            or authority.check(p.subject, PLATFORM, "audit", "read")}
     with tenant_scope(p.unit):
         user = await User.get(id=p.user_id)

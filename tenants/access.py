@@ -25,7 +25,7 @@ def perms_of(role: Mapping[str, Any]) -> Perms:
 def access_of(resolved: Mapping[str, Any]) -> dict[str, Any]:
     """What the permission layer needs from a resolved bundle (``Resolved.as_json()``), JSON-safe.
 
-    ``{"roles": {id: [[obj, act], …]}, "assignments": [{"user"|"post": x, "role": r}],
+    ``{"roles": {id: [[obj, act], …]}, "assignments": [{"user"|"post": x, "role": r} | {"members": true, "role": r}],
     "posts": {id: {"roles": [...], "a": login|None, "b": [logins], "filing": bool}}}``; lists are
     sorted so the same bundle always gives the same document.
     """
@@ -38,6 +38,9 @@ def access_of(resolved: Mapping[str, Any]) -> dict[str, Any]:
     assignments = []
     for a in policy.get("assignments") or []:
         if not isinstance(a, dict) or not isinstance(a.get("role"), str):
+            continue
+        if a.get("members") is True:
+            assignments.append({"members": True, "role": a["role"]})
             continue
         for key in ("user", "post"):
             if isinstance(a.get(key), str):

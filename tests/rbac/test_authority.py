@@ -412,3 +412,17 @@ async def test_an_expired_token_loses_its_rights_on_refresh(database) -> None:
     assert await refresh(a) == 1
     assert not a.check(f"token:{t.id}", u0.id, "bundle", "read")
     assert a.expired_domains(datetime.now(UTC) + timedelta(days=1)) == []
+
+
+def test_every_member_holds_the_members_role_in_their_own_unit_only(catalog: RoleCatalog,
+                                                                   accesses: dict[str, dict]) -> None:
+    """The template gives ``staff`` to ``{members: true}``: asked as a member, anybody of the unit has it."""
+    assert {"members": True, "role": "staff"} in accesses[A]["assignments"]
+    a = authority(catalog, accesses)
+    assert not a.check("tb_09", A, "inbox", "read")  # not asked as a member: no role of its own
+    assert a.check("tb_09", A, "inbox", "read", member=True)
+    assert a.check("tb_09", A, "record:leave_request", "create", member=True)  # staff's record:* in A's policy
+    assert not a.check("tb_09", A, "bundle", "read", member=True)  # staff may not read the configuration
+    assert "staff" in a.roles_of("tb_09", A, member=True) and a.roles_of("tb_09", A) == []
+    # membership is the caller's statement about the asker's own unit; another unit's members role is not
+    assert a.check("ob_09", B, "inbox", "read", member=True) and not a.check("ob_09", B, "inbox", "read")

@@ -22,6 +22,7 @@ async def test_rights_start_only_when_the_city_files_the_appointment(web: Web) -
 
     async with web.client() as newcomer, web.client() as unit_head, web.client() as city:
         await sign_in(newcomer, appointee)
+        assert (await newcomer.get("/api/me")).json()["roles"] == ["staff"]  # what every member of the unit holds
         assert (await newcomer.get(versions)).status_code == 403  # no admin rights yet
 
         csrf = await sign_in(unit_head, head)
