@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from tortoise.timezone import localtime
 from tortoise.transactions import in_transaction
 
 from rbac.authority import policy_changed
@@ -256,7 +257,8 @@ async def _definition(unit_id: str, number: int | None = None) -> AppointmentFlo
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    # in the ORM's zone, like the auto_now columns: SQLite stores times as text with their offset
+    return localtime(datetime.now(UTC))
 
 
 def _entry(node: str, action: str, actor: str, at: datetime, opinion: str = "") -> dict[str, Any]:

@@ -7,6 +7,8 @@ them) and write an audit event, in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,13 +17,24 @@ from tortoise.timezone import localtime
 from tortoise.transactions import in_transaction
 
 from rbac.authority import policy_changed
-from runtime.security import new_token
 from tenants import audit
 from tenants.errors import BanwenError, NotFound
 from tenants.models import ApiToken, Unit
 from tenants.scope import tenant_scope
 
 MAX_NAME = 100
+TOKEN_PREFIX = "bw_"
+
+
+def new_token() -> tuple[str, str, str]:
+    """(token shown once, its display prefix, the sha256 that is stored)."""
+    prefix = secrets.token_hex(4)
+    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    return token, prefix, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -161,13 +161,13 @@ def _scope_for(domain: str) -> Iterator[None]:
 
 async def authorise(request: Request, principal: Principal, n: Need) -> str:
     """The domain the request runs in, or raise: 403 in the principal's own unit, 404 elsewhere."""
-    domain = _domain(request, principal, n)
-    if n.obj is None:
-        return domain
     from rbac.authority import refresh
 
+    domain = _domain(request, principal, n)
     authority = request.app.state.authority
-    await refresh(authority)
+    await refresh(authority)  # also for signed-in-only pages: they show the principal's posts and roles
+    if n.obj is None:
+        return domain
     allowed = authority.check(principal.subject, domain, n.obj, n.act, member=principal.is_member_of(domain))
     if not allowed:
         if domain == principal.unit:

@@ -8,7 +8,6 @@ The allowlist answers 403 before anything else runs, the database included.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import ipaddress
 import json
@@ -24,6 +23,7 @@ from starlette.requests import HTTPConnection
 from tortoise.timezone import localtime
 from tortoise.transactions import in_transaction
 
+from rbac.tokens import TOKEN_PREFIX, token_digest
 from runtime.settings import Settings
 from tenants.errors import BanwenError
 from tenants.models import ApiToken, LoginThrottle
@@ -32,7 +32,6 @@ from tenants.scope import platform_scope
 SESSION_COOKIE = "banwen_session"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-TOKEN_PREFIX = "bw_"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # Scripts and styles come from our own /static only; nothing may frame a page (clickjacking).
@@ -70,7 +69,10 @@ class AddressAllowlist:
                         "and its VPN.\n").encode()
                 await send({"type": "http.response.start", "status": 403,
                             "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                                        (b"content-length", str(len(body)).encode())]})
+                                        (b"content-length", str(len(body)).encode()),
+                                        (b"x-content-type-options", b"nosniff"),
+                                        (b"content-security-policy", CSP.encode()),
+                                        (b"cache-control", b"no-store")]})
                 await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
@@ -307,17 +309,6 @@ class Throttle:
 
 
 # ---- API tokens -----------------------------------------------------------------------------
-
-def new_token() -> tuple[str, str, str]:
-    """(token shown once, its display prefix, the sha256 that is stored)."""
-    prefix = secrets.token_hex(4)
-    token = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    return token, prefix, token_digest(token)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
 
 async def token_from_header(value: str | None) -> ApiToken | None:
     """The live token named by an ``Authorization: Bearer …`` header, or None."""

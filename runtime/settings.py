@@ -51,6 +51,8 @@ class Settings:
     login_window_seconds: int = 15 * 60
     login_lock_seconds: int = 15 * 60
     https: bool = False
+    # Reverse proxies whose X-Forwarded-For names the real client (allowlist, lock-out, audit); none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,7 +66,8 @@ class Settings:
         folder), ``BANWEN_QUEUE_URL`` (``redis://…``; default a SQLite queue in the data folder),
         ``BANWEN_SECRET_KEY`` (default: made once and kept in ``var/secret.key``; ``banwen secret
         rotate`` keeps the old one in ``var/secret.key.previous``), ``BANWEN_SECRET_KEY_PREVIOUS``
-        (comma-separated), ``BANWEN_ALLOWED_NETWORKS`` (comma-separated CIDRs), the session and
+        (comma-separated), ``BANWEN_ALLOWED_NETWORKS`` (comma-separated CIDRs),
+        ``BANWEN_TRUSTED_PROXIES`` (CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed), the session and
         sign-in limits, and ``BANWEN_HTTPS=1`` behind TLS (Secure cookies, HSTS).
         """
         env = dict(os.environ if env is None else env)
@@ -91,6 +94,8 @@ class Settings:
             login_window_seconds=_int(env, "BANWEN_LOGIN_WINDOW_SECONDS", 15 * 60),
             login_lock_seconds=_int(env, "BANWEN_LOGIN_LOCK_SECONDS", 15 * 60),
             https=env.get("BANWEN_HTTPS", "").lower() in ("1", "true", "yes"),
+            trusted_proxies=parse_networks(env["BANWEN_TRUSTED_PROXIES"], "BANWEN_TRUSTED_PROXIES")
+            if env.get("BANWEN_TRUSTED_PROXIES") else (),
         )
 
 

@@ -48,10 +48,8 @@ def verify(unit_id: str | None, fmt: str, against: Path | None) -> None:
         return await audit.verify(unit_id), await audit.check_heads(noted)
 
     report, moved = run(main)
-    for m in moved:
+    for m in moved:  # reported first; the chains' own problems follow, then the exit status says both
         click.echo(f"{m.unit} #{m.seq} head\n  {m.zh}\n  {m.en}", err=True)
-    if moved:
-        raise click.exceptions.Exit(1)
     if fmt == "json":
         echo_json(report.as_json())
     elif unit_id is not None or not report.ok:
@@ -63,6 +61,8 @@ def verify(unit_id: str | None, fmt: str, against: Path | None) -> None:
                 p = chain.problem
                 click.echo(f"{chain.unit} #{p.seq} id={p.event_id} {p.kind}\n  {p.zh}\n  {p.en}")
     if report.ok:
+        if moved:
+            raise click.exceptions.Exit(1)
         if unit_id is None and fmt == "text":
             click.echo(f"审计记录完好：{len(report.chains)} 个单位，共 {report.events} 条事件。"
                        f" / Audit trail intact: {len(report.chains)} unit(s), {report.events} event(s).")

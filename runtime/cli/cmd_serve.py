@@ -29,7 +29,11 @@ def serve(host: str | None, port: int | None, no_jobs: bool) -> None:
     run(check, s=s)
     app = create_app(s, jobs_in_process=not no_jobs)
     click.echo(f"办文已启动 / Banwen is serving on http://{host or s.host}:{port or s.port}")
-    uvicorn.run(app, host=host or s.host, port=port or s.port, log_level="info", proxy_headers=False)
+    # The client address decides the allowlist, the lock-out and what the audit trail records: only a
+    # proxy named in BANWEN_TRUSTED_PROXIES may say who the client is (X-Forwarded-For).
+    proxies = {"proxy_headers": True, "forwarded_allow_ips": list(s.trusted_proxies)} if s.trusted_proxies \
+        else {"proxy_headers": False}
+    uvicorn.run(app, host=host or s.host, port=port or s.port, log_level="info", **proxies)
 
 
 @click.command()

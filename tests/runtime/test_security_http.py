@@ -174,3 +174,9 @@ def test_addresses_outside_the_allowlist_get_403_before_anything_runs(city: City
             assert r.status_code == 403 and "政务网" in r.text, (path, r.status_code)
     with city.serve(BANWEN_ALLOWED_NETWORKS="10.255.0.0/16, 127.0.0.1/32") as url:
         assert httpx.get(url + "/healthz").status_code == 200
+        # without BANWEN_TRUSTED_PROXIES nobody may say who the client is
+        assert httpx.get(url + "/healthz", headers={"x-forwarded-for": "8.8.8.8"}).status_code == 200
+    with city.serve(BANWEN_ALLOWED_NETWORKS="10.255.0.0/16", BANWEN_TRUSTED_PROXIES="127.0.0.1/32") as url:
+        assert httpx.get(url + "/healthz", headers={"x-forwarded-for": "10.255.1.2"}).status_code == 200
+        assert httpx.get(url + "/healthz", headers={"x-forwarded-for": "8.8.8.8"}).status_code == 403
+        assert httpx.get(url + "/healthz").status_code == 403  # the proxy itself is not on the list
