@@ -241,3 +241,58 @@ class AuditEvent(TenantModel):
 
     async def delete(self, *args: Any, **kwargs: Any) -> None:
         raise ImmutableEvent()
+
+
+class Record(TenantModel):
+    """One filled-in form: the data as JSON plus the columns lists and searches need.
+
+    ``form_version`` is the unit's bundle version the record was created under: its form (schema,
+    rules, numbering) keeps applying to the record even after the unit publishes a newer one.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    form = fields.CharField(max_length=64)
+    form_version = fields.IntField()
+    title = fields.CharField(max_length=300, default="")
+    serial = fields.CharField(max_length=100, null=True)
+    status = fields.CharField(max_length=32, default="draft")
+    data: Any = fields.JSONField(default=dict)
+    created_by = fields.CharField(max_length=64)
+    updated_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    lock_version = fields.IntField(default=1)
+
+    class Meta:
+        table = "record"
+        indexes = (("tenant", "form", "updated_at"), ("tenant", "form", "title"))
+        unique_together = (("tenant", "form", "serial"),)
+
+
+class Sequence(TenantModel):
+    """The last number a numbering rule gave out, per unit and key (form, field, year): no gaps,
+    because it advances in the same transaction as the record that takes the number."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=200)
+    value = fields.IntField(default=0)
+
+    class Meta:
+        table = "sequence"
+        unique_together = (("tenant", "key"),)
+
+
+class Attachment(TenantModel):
+    """An uploaded file: its bytes live content-addressed under the data folder (by sha256)."""
+
+    id = fields.BigIntField(primary_key=True)
+    sha256 = fields.CharField(max_length=64, db_index=True)
+    name = fields.CharField(max_length=255)
+    size = fields.BigIntField()
+    content_type = fields.CharField(max_length=100)
+    uploaded_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    record_id = fields.BigIntField(null=True, db_index=True)
+
+    class Meta:
+        table = "attachment"
