@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.dev-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test install dev lint docs bench browser migrations clean
+.PHONY: run test install dev lint docs bench browser migrations vendor clean
 
 run: $(STAMP)
 	$(BIN)/banwen init --demo --if-new
@@ -47,6 +47,10 @@ bench: $(DEV_STAMP)
 # For developers after changing a model: writes the next migration for SQLite and PostgreSQL.
 migrations: $(DEV_STAMP)
 	$(BIN)/banwen db makemigrations
+
+# For developers: re-fetch the pinned browser libraries from npm, verify them and rewrite runtime/screens/vendor.json.
+vendor: $(STAMP)
+	$(BIN)/python -m runtime.screens.refresh_vendor
 
 clean:
 	rm -rf $(VENV) var/banwen.db* var/queue.db*
