@@ -11,6 +11,7 @@ from collections.abc import Callable
 import jsonschema
 
 from benchmarks.rbac import bench_rbac
+from benchmarks.records import bench_records
 from tenants.bundle import BundleSource
 from tenants.demo import plan_city
 from tenants.lint import TemplateLibrary, lint_source
@@ -73,6 +74,7 @@ def main() -> None:
     bench_meta_validation()
     bench_lint_city()
     bench_rbac()
+    bench_records()
 
 
 main()

@@ -35,6 +35,7 @@ PLATFORM = "platform"
 class Need:
     """What a route needs: nothing (public), a signed-in principal, or (object, action) in a domain.
 
+    ``obj`` may name a path parameter (``record:{form}``): the object checked is then filled from the path.
     ``domain`` is where the permission is checked: ``own`` (the principal's unit), ``path`` (the
     route's ``{unit}``), ``query`` (``?unit=``, default own: the auditor's console) or ``platform``.
     """
@@ -168,7 +169,8 @@ async def authorise(request: Request, principal: Principal, n: Need) -> str:
     await refresh(authority)  # also for signed-in-only pages: they show the principal's posts and roles
     if n.obj is None:
         return domain
-    allowed = authority.check(principal.subject, domain, n.obj, n.act, member=principal.is_member_of(domain))
+    obj = n.obj.format_map(request.path_params) if "{" in n.obj else n.obj  # record:{form} -> record:outgoing_doc
+    allowed = authority.check(principal.subject, domain, obj, n.act, member=principal.is_member_of(domain))
     if not allowed:
         if domain == principal.unit:
             raise Denied()

@@ -53,6 +53,8 @@ class Settings:
     https: bool = False
     # Reverse proxies whose X-Forwarded-For names the real client (allowlist, lock-out, audit); none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # Largest attachment accepted (bytes); BANWEN_MAX_UPLOAD_MB sets it in megabytes.
+    max_upload_bytes: int = 50 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,6 +98,7 @@ class Settings:
             https=env.get("BANWEN_HTTPS", "").lower() in ("1", "true", "yes"),
             trusted_proxies=parse_networks(env["BANWEN_TRUSTED_PROXIES"], "BANWEN_TRUSTED_PROXIES")
             if env.get("BANWEN_TRUSTED_PROXIES") else (),
+            max_upload_bytes=_int(env, "BANWEN_MAX_UPLOAD_MB", 50) * 1024 * 1024,
         )
 
 

@@ -84,3 +84,22 @@ def pointer_parts(pointer: str) -> list[str]:
     if not pointer:
         return []
     return [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+
+
+class FieldErrors(BanwenError):
+    """Submitted form data with problems; nothing was written.
+
+    ``problems`` lists each as ``{"field": path, "zh": ..., "en": ...}``: the path is the field id,
+    or ``field/0/sub`` inside repeatable rows, or ``""`` for the form as a whole. The HTTP layer
+    answers 422 with them as ``errors``, so a screen shows each message at its field.
+    """
+
+    status = 422
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        n = len(problems)
+        first_zh = f"：{problems[0]['zh']}" if n == 1 else ""
+        first_en = f": {problems[0]['en']}" if n == 1 else ""
+        super().__init__(f"表单有 {n} 处错误{first_zh}，未作任何修改。",
+                         f"The form has {n} error(s){first_en}; nothing was changed.")
+        self.problems = problems

@@ -265,7 +265,8 @@ class Record(TenantModel):
 
     class Meta:
         table = "record"
-        indexes = (("tenant", "form", "updated_at"), ("tenant", "form", "title"))
+        # id last: the list orders by (updated_at, id) or (title, id), so the index alone gives the order
+        indexes = (("tenant", "form", "updated_at", "id"), ("tenant", "form", "title", "id"))
         unique_together = (("tenant", "form", "serial"),)
 
 

@@ -5,14 +5,18 @@ route for the other unit's things — by the unit in the path, by ids in the pat
 filters, by ids in a JSON body — and checks the answers: 404 where the other unit is named, and
 never a trace of the other unit's data in any answer. It enumerates ``app.routes``, so a new route
 is walked as soon as it is registered (a route with a path parameter the matrix has no sample
-for fails loudly). Two tests remove one guard and one tenant filter and show the matrix notices.
+for fails loudly). The directory of units (ids and names) is shared on purpose — documents are
+addressed to other units through the unit picker — so the markers are the other unit's own
+data: a person, a token, an appointment, a record. Two tests remove one guard and one tenant filter and show the matrix notices.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,10 +63,18 @@ async def _side(unit: Unit) -> Side:
     running = await appointments.submit(unit.id, {"post": "doc_clerk", "holder": "A", "appointee": marker_user.login,
                                                   "phone": "0790-6221234", "appointment_doc": f"余探〔2026〕{tag}号",
                                                   "effective_date": "2026-11-25", "remarks": f"探针备注{tag}"}, actor)
+    from runtime import records
+    from runtime.forms import attachments
+    att = await attachments.store_attachment(unit.id, f"探针附件{tag}.pdf", None, b"%PDF-1.7 probe", admin.appointee,
+                                             data_dir=Path(tempfile.mkdtemp()))
+    rec = await records.create(unit.id, "outgoing_doc", {"doc_type": "通知", "title": f"探针记录{tag}", "main_recipients": ["各科室"],
+                                                         "body": "探针", "attachments": [str(att.id)]}, admin.appointee)
     return Side(unit=unit.id, admin=admin.appointee,
                 ids={"unit": unit.id, "number": unit.published_version, "path": "org.yaml",
-                     "tokens": issued.row.id, "appointments": running.id},
-                markers=[unit.name, marker_user.name, f"探针令牌{tag}", f"探针备注{tag}", issued.token],
+                     "tokens": issued.row.id, "appointments": running.id,
+                     "form": "outgoing_doc", "records": rec.id, "attachments": att.id},
+                markers=[marker_user.name, f"探针令牌{tag}", f"探针备注{tag}", issued.token,
+                         f"探针记录{tag}", f"探针附件{tag}"],
                 search=[marker_user.login, unit.id, tag])
 
 
@@ -154,8 +166,7 @@ async def leak_matrix(web: Web, a: Side, b: Side) -> list[str]:
                         sample = str(other.ids[_id_kind(route.path)])
                         nowhere = url.replace(f"/{sample}", "/987654321")
                         n = await client.request(method, nowhere, **kwargs)
-                        same = n.status_code == r.status_code and \
-                            n.text.replace("987654321", "ID") == r.text.replace(sample, "ID")
+                        same = n.status_code == r.status_code and n.text.replace("987654321", sample) == r.text
                         if r.status_code < 400 or not same:
                             problems.append(f"{where}: another unit's id answered {r.status_code} "
                                             f"({r.text[:80]!r}), unlike an id that exists nowhere ({n.status_code})")

@@ -1,0 +1,101 @@
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        DROP INDEX IF EXISTS "idx_record_tenant__9f8129";
+        DROP INDEX IF EXISTS "idx_record_tenant__31b558";
+        CREATE INDEX "idx_record_tenant__620375" ON "record" ("tenant_id", "form", "updated_at", "id");
+        CREATE INDEX "idx_record_tenant__d937a2" ON "record" ("tenant_id", "form", "title", "id");"""
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        DROP INDEX IF EXISTS "idx_record_tenant__d937a2";
+        DROP INDEX IF EXISTS "idx_record_tenant__620375";
+        CREATE INDEX "idx_record_tenant__31b558" ON "record" ("tenant_id", "form", "updated_at");
+        CREATE INDEX "idx_record_tenant__9f8129" ON "record" ("tenant_id", "form", "title");"""
+
+
+MODELS_STATE = (
+    "eJztXW1z2zYS/isYfak9o3hs2bKd9OZm7NRtc5fEncTtdVp3KIiEJJ4oQCVA27pe/vvtgi"
+    "/iq0w6kizz8MUvxC4BPgCBxbOL5V+dmXCYJw8u5u6NmDLeeUP+6nA6Y/BHoaxLOnQ+X5bg"
+    "BUWHnhamc9dSidhQKp/aCgpG1JMMLjlM2r47V67ASjoXZEbticsZsT2XcfWNJENGfeYTfZ"
+    "M3REBRwF3V1X/5woOb+OxO2FjhAbnm3oK4ShI5ob3+KXHhLyV85hxg/Y6woQEuH2++KlD8"
+    "M2Dw6GOmJsyHCn//Ay673GEPTMb/zqfWyGWek8HXdfAG+rqlFnN97R1X32tBfIqhZQsvmP"
+    "Gl8HyhJoIn0i5XeHXMOPOpYnh75QcINw88L+qauAfCli5FwiamdBw2ooGHnYbaYQOW1zqW"
+    "9fH6xvp8dWNZnUKHxhop4KNLtuA4GKCpUj/9GJvwqnd0cnZyfnx6cg4iupnJlbMvYdVLYE"
+    "JFDc/Hm84XXU4VDSU0xktQ9e8CrG8n1C/HNZbPIQtNziMb47gK2vjCEtvl+N8GuDP6YHmM"
+    "j9UE/j06PFwB5S8Xn97+ePFpD6T2sUoBL2z4Kn+MinphGeK9xBdfjyb4xvItxPf0pAa8py"
+    "eV6GJRFty5z0buQxN4lxotBPjotM74Pa0evqd5gPWMb02onDQBOau1HqCfdxLe8Di2fYZQ"
+    "WMNFE5izWi0cz5sDmqoi0N9BiXJnbDXYoWYObCdSPYj/eInQwwM6aLtF79YK6G/efbj6fH"
+    "Px4Sesbibln57G7+LmCkt6+uoid3UvP+0kNyH/enfzI8F/yW/XH680vEKqsa9rXMrd/NbB"
+    "NtFACYuLe4s6qWkgvhqjlul19jB34W5P6PWs5hp6PWrurnT6C+nkGJOVvYxbkOmT3u2spu"
+    "nll9DLzZbKrNaTlsod69NNr5QelcoK5JPep7yueaN2+Y1SjFOurDJ2ZYWJn1balOn50k18"
+    "ZLJG01LaJcSviPj3wmfumP+TLTTu76CNlNtljEDENv7M3QKntftof4nHU3x1Wb9P7xPuLz"
+    "vM4OHhkZnSj/8Jxv2nd29vOhrlIbWn99R3rAzcWCJ6InclkS0WzXqz/BXK6VjDgw+CzU5Y"
+    "3rmAds+YbnsJCbws7q7mgbOCjzPBnKR0iBKEEpwSiJpQRThjjiQj1wP0yd5t0H99eHYbnJ"
+    "6fnO+/IbfBmT0awk/mjODnkB7Bz5PDUxA76Z93ofy0f4z/HTtH+Pf5WVhSwhE/QyNu+S1/"
+    "p4gfcAnV+CIYT+A3I4MBvCOjkZVq0GBARp64J2KkJZCs/kaSeTD0XDlhDhkG3PHYt7owUm"
+    "Pslk8E9Ly+qJ9lj3JHE9nIycl9IpDYFvA2hlUqBtW4Ev6BJ2XOYGD47R3kt7EnGxGEkbyh"
+    "U2oYicm70wThjJKBuQbMOLiLCP/j8/XHcoRj+bzd7dqK/JfAHLgmi6EIcudvo4DbiB/Msa"
+    "6nXC4PsNq/d7ZviCM+GRs8hnjvw8WvefTfvr++zBvXeIPLXFfgsmLdMV9iO+vP1nm1x+ft"
+    "lzDs1zJ1p1yRYB01ckVG8mYOqTGHaIOlCbqJQvt2d+v3k8lgOHNVcxdOXs8M5RpDeeJiPE"
+    "kJztUrYkplNxZFrK81i6In7OkTFsW82vYWxaMXsiIad2U11O11VwZz54m9ntU0vb4rvV7C"
+    "w0etT+0skER6Qp+n9YyjZXc6uCQMASB8Sg+n9UwP73IPG1dax7jStox2C1xpSlF7UulJW5"
+    "Z2VzrSsnJ1/GjB3BMU5lZ0VbE32tUzXCgmYTd4xwggCpipV/D+wxQhQSyADva1fwgZVjIS"
+    "Hv6/N1xERx32Sx1lm6llzX6mS3f8/+Jqet3rHR+f9Q6PT8/7J2dn/fPDZJtWLFq1X7t89w"
+    "Nu2TLz1uMOqbATG5FEiYZZHR5nh8yBlgTcXr9fA12QqoRXl+WoTvc/Jfiumj9ijTY5PbYy"
+    "iaSIoHCVCLFrMLjzei0c5Bs5tRWv2Q3p/JxaC9E2RzIM27UOjtNntoB9Q1NTNKP2pPXkcf"
+    "ajrSapoSkMTWFoiq+gKQLHVVd3VTTFsrS7kqZAOYvd1eYprjkjOhbjlT2hfIwhtVQ7k7sE"
+    "T9jiVZczh8yZrwNdyV4IoTzQVZVwEl99R4zEHQxQdjAgtkAXLoEn8hdEIBdBwkmDYPjsYD"
+    "D32Z0VynY1q4F/5yNzQcYVgb4LV91bLgVoEwa1MadLwjHgEOETl0vm49++uCdDWB+nYcCu"
+    "bjO5h9oZgRZPoAPg9ahMOfF76nWU7M/OHznuJF0O5sUfhkvZTS4Fuq4Af/U+NJRu0zZ0bZ"
+    "EGza3v1lrdL8TKruWQgnld+E2svETB7F3rxL/DssnH1qgxxiktcxj1cZzF8N9NAAZxZrf1"
+    "FEevFt/VW8F39Yp8V2j/NR3EpWF7bcB4/SN4yOB1L6Fuq0NWlxpfFbG6YzPFtkNT6Uixks"
+    "m5GvZEwaD+dNTDxIGNHBWJhlkPa+U9u2uclSujZCbtOgcNGiJswG0AriGhN4WyIaHbS0Jf"
+    "6swF3/lgpnRKWOh0cXcVDR1mQLCcRPJRHvpmSdfeC3+KrLEt5os3EUtLRj5j3qJL7Amzp8"
+    "jaqgnjqZwLVBJKOLsn0YmfIi+9kRpWkb951tdkZthmZgYMh5RNTPNEYftH+Fpkmw+pZBYP"
+    "ZsOyfVHloM5pbY9DP9zp0Z3JS+c2PP+YVjFnH/OAxmfZmkZgpbWMIV7DEDfHDauhf5kBWH"
+    "WOG5rt16beLbP9avv265coZ0HlBuyXZVKDR7dgqQQI9YKBkg1Pl7izWaDvF295MK6Gxpuo"
+    "sILy+J+mNwlDfrQFPhiQZaK8SErcc328SeImTLEHRfZsMcPDWFKHAU3ZgggfzzFN2Vx1iR"
+    "SEPcyFr265L6CGV9C4udz/lgwGMMUJ7w7z6ekK2GjEbBWdlBq54wCGO7bx3lUTqGk29yie"
+    "pZoxf4wPcz9x7Qlm5bufULg53sEPOC4/BOfysDVYBjU57mikA5hmcwq11okViixgs3F81k"
+    "/WNN28PMe+ZefxNRvxZ96IxxNdE+TTOgb8r/FQRgejmrp48npmh1knTCoAkJqFSCUaBuAa"
+    "AM+YlGCwFhG+AVOsHOGUSisgXrU1v/r1ZvUEkuzM319//CEWz88q5thau1mTOsfWDGuyqe"
+    "nMsCbtZU3ei7HLbya+UEoDXGBNsgLdVayJh6KWSss+ypp8TzFHGpEwWF65XMKOP+AqOuBE"
+    "bf2f5gXw/zAQjUTpWLr6OrIImKzylQjwCwdsQWwayBJmZZMVlTITUxiSWDhlC0NKPCspEf"
+    "dE3UUhlm+F8ZVdEM5rrAfnlcvBed64xbHdBFjWVtffUa8OsiBVnemiV0B3BFNW4JfxP9XJ"
+    "7FMqJhCgyKb5UlkRRk/K51nUb+Em4YVsCmqdssMlGzZ06GfwmnZ3Xtck+Ny1ni7sTJ7HiP"
+    "7Jo2ok/NkPPi3PQJAVWGlEzyNRa5zIPp4vkcRa+ntYZM921YLojADC7y4LqTNzeTf++pcY"
+    "jVyb+ftkAg9Jhgt0LEqwfsWISDEL/YclWRM3W1epKa03FliKNRpj+lmN6aQv6hp9iUILzb"
+    "7108V6hDdAN5Y34NYAV0+pjeMWs1oGaJM4zjDwO2eBCc+1F28xZ1Ipi5kpX21/aUnLXorW"
+    "ML8cMQtzHAnJkEGcuRKjtSQJb+OQvSioq5v5Nqv+PkSXKDFlnIBKECZSir6IXpayelM1YQ"
+    "zZlU4TNfeFzaQkU8bmUmfExgCyt1QOoVrGwbYDO+5bEh6BJw6zXQca18XMTmEUV5TyCRoj"
+    "8cSPzpdNeRjvhV8fJ4LrPFDQPM/Fo0HcAU1MzikJewCgvQVo4OOFzyrJng+D5CD0O4OxaZ"
+    "Jsv+jEUGGvNlmAlxpm8a0T0mHyRZnFdpOL7Sed6bVsmY1KVi6w/lKmVkw1LF2wdr2C1Qd5"
+    "hTfLry9QSTB8jMy9IFp19ICWOs4ujCaWjPr2RC9EUcLBQrT1+m4fxWEjdxNFa4cfIU/FYo"
+    "cR20kwtw6B1nCQe6gusn3Dr0yEX6PQVMqehEpmtHvL/cBjskvCoFl4iP1omca1dIE8ixLp"
+    "m2LKRqKzpiSNSKLLowO5yMHwFV7MlIMfmoK/JdRMvZVpGWPR7CEkWEZBp0xOuZG/GEXMsr"
+    "2Ty3bcV3UX7VjeLNk1luz0pNHE25dTMyH0ZRm148mldkxYrLC9odvpbGXgHtfKT3e8Ij/d"
+    "cTE/XbQeNAB4qdG+hFIb+eQFZoQOSsIAVn8hPCiLAtjkIE4ylmxhJPfqDORe9Tju5THGha"
+    "+IcPVxj1h+N75ZjdW25pvVMQfcjKbPahmzo0F6AZPHwfhDDEVjPhZuen0N2TswauwJe7m8"
+    "msk6ZD6NZA74PDfaL/+Az2cGOGLPlND1SVl3FWEv01K1clFqN29IUiPLHLPVBOlrMqZ3jI"
+    "hAdZcfMYrTkOwhoYUxg/BkXbJg1N+H5xGgMpfdAnu/sZpu+ZDpwz3aTe3c4cCWxA35egkQ"
+    "whCgXIZp9nVWlSXlrjB/iaJTFl4NW1SHXjfHhJ47stEcZtnkZyzuqBeU0LCVozaRN8dYjC"
+    "FkDKHnRvvlG0Ia9xIjKO6PagMoiCVqRAKO8ZOLXMfcoVoYTxCCckCwqsinTwE9xsht0GeH"
+    "PfjVO3qNv/rHwxH+PKbLayfs9Og2eN0/OcPPLc6pr8LkbTpMgDBqT8oCBZ+vIWuOzKue0t"
+    "Y5lz2vZbMR+nFFljY6a+QRjeWNrVPP1pET4SurKcpZrfa5Rvt1kO5XA90v4OyxO9bI85wo"
+    "tHAkr/lovw04jIXfzAWX0jEIP4ZweCYS4HMaTRM5tRbi3Ks3Ja+YkfNQs4fwRIIVm3K5KE"
+    "IhPEZ5Od4F3RziQ1DeFOTJle169S+vr99nvC2X7/Jp137+cHn1ae9I9wEIuaGNX9yrsgew"
+    "OZ1GKUxTKrsRXIH1tSa4Isku/QQfVamu4WcKH+y28QRVkyG/1DCftvz6uCETZdEWf3udKA"
+    "tMEN+YDc0otW+rtXE2NMRve2zojqFdlw3NDLPdYkOlZuaKbKgMs/FXs6FQYgWxVJ3UNGAq"
+    "xB+FoDzJtehyfRBYJ34hg4HOEhKelwo7GQR9IUMvapxUpjQbzZpvv2b20nhlX3i+mRYSw4"
+    "YI3go7uXSRNIE4q2VMk8cH8ZYPeO00uusfxXNAqBG6iUL70F3/qaM5lfJegDHX9GMnBcUW"
+    "Tskb8c250qL6o2UNaeCM3hYp4NjceLEMsGQ6Q5HF5sIuGeKVBnJBzxCNeWiTSSBK/vQE5q"
+    "viFibV7e6cMClSXoborH7F2kt0mrDPoolgwj63Mmu+4LDPC+a79qRTQnVGJd2VZOdS5jGq"
+    "sxpTQynuFqVY6fiunkar/d2t2Gj1+3U2Wv1+9UYLy3JecHipGiAcibcQ3Y2khIk+dlpEuD"
+    "rIIKVivk/bMMygYCFsczH78j9TQFMK"
+)
