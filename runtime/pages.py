@@ -120,6 +120,7 @@ async def home(request: Request, ctx: Ctx) -> Response:
     with tenant_scope(p.unit):
         user = await User.get(id=p.user_id)
     return render(request, "home.html", user=user, unit=unit, posts=posts, roles=roles, flows=flows,
+                  forms=sorted((resolved.get("forms") or {}).values(), key=lambda f: f["id"]),
                   versions=list(reversed(versions)), can=can,
                   platform_roles=sorted(authority.platform_roles_of(p.login)),
                   changed=request.query_params.get("changed") == "1")
