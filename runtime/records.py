@@ -19,7 +19,6 @@ Public API (the screens build on it; keep it stable):
 from __future__ import annotations
 
 import base64
-import builtins
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -96,7 +95,7 @@ async def form_of(unit: str, form_id: str, version: int | None = None) -> Compil
     return compiled
 
 
-async def forms_of(unit: str) -> builtins.list[dict[str, Any]]:
+async def forms_of(unit: str) -> list[dict[str, Any]]:
     """The forms of the unit's newest published version: id, name, name_en, description."""
     number, _ = await _version(unit, None)
     forms = await _resolved_forms(unit, number)
@@ -147,7 +146,7 @@ def row(form: CompiledForm, rec: Record) -> dict[str, Any]:
 class Page:
     """One page of a list; ``next_cursor`` (None on the last page) fetches the next one."""
 
-    records: builtins.list[Record]
+    records: list[Record]
     next_cursor: str | None
 
 
@@ -224,16 +223,13 @@ async def list_records(unit: str, form_id: str, *, q: str | None = None, filters
     return Page(rows, nxt)
 
 
-list = list_records  # the brief's name; ``builtins.list`` is used for the type hints in this module
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 def _now() -> datetime:
     return localtime(datetime.now(UTC))
 
 
-async def _attachments(form: CompiledForm, clean: dict[str, Any], record_id: int | None) -> builtins.list[dict[str, str]]:
+async def _attachments(form: CompiledForm, clean: dict[str, Any], record_id: int | None) -> list[dict[str, str]]:
     """Problems with the attachment ids in ``clean``: each must be an upload of this unit, not another record's."""
     problems = []
     for fid in form.attachment_fields():
