@@ -61,12 +61,16 @@ def _label(f: Field, lang: str) -> str:
     return f.label_en if lang == "en" and f.label_en and f.label_en != f.id else f.label
 
 
+def _choices(f: Field, lang: str) -> list[dict[str, str]]:
+    """The field's options as (value, label) pairs in the page's language (a list's labels, else the values)."""
+    return [{"value": str(c.value), "label": c.label_en if lang == "en" else c.label} for c in f.choices]
+
+
 def field_view(f: Field, lang: str) -> dict[str, Any]:
     """One field, localised, with its options as (value, label) pairs; rows carry their columns."""
     return {"id": f.id, "widget": f.widget, "label": _label(f, lang), "type": f.type,
             "help": (f.help_en or f.help) if lang == "en" else f.help, "placeholder": f.placeholder,
-            "span": max(1, min(f.span, 4)), "multiple": f.multiple,
-            "options": [{"value": str(o), "label": str(o)} for o in f.options],
+            "span": max(1, min(f.span, 4)), "multiple": f.multiple, "options": _choices(f, lang),
             "cols": [field_view(i, lang) for i in f.items]}
 
 
@@ -217,25 +221,64 @@ def field_states(cf: CompiledForm, data: Mapping[str, Any], problems: list[dict[
 
 # ---- names for pickers and for showing stored values ----------------------------------------
 
-async def pickers(cf: CompiledForm, resolved: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """The datalists the form's pickers need: the unit's people, the city's units, the unit's posts."""
+async def pickers(cf: CompiledForm, resolved: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The datalists the form's pickers need: the unit's people, the city's units, the unit's posts.
+
+    Units also carry ``parent`` and ``level``, from which ``unit_tree`` builds the unit picker.
+    """
     kinds = {f.widget for f in cf.fields.values()} | {i.widget for f in cf.fields.values() for i in f.items}
-    out: dict[str, list[dict[str, str]]] = {}
+    out: dict[str, list[dict[str, Any]]] = {}
     if "user" in kinds:
         users = await User.filter(is_active=True).order_by("login").values("login", "name", "department")
         out["user"] = [{"value": u["login"], "label": " · ".join(x for x in (u["name"], u["department"]) if x)}
                        for u in users]
     if "unit" in kinds:
         with platform_scope():
-            units = await Unit.all().order_by("id").values("id", "name")
-        out["unit"] = [{"value": u["id"], "label": u["name"]} for u in units]
+            units = await Unit.all().order_by("id").values("id", "name", "parent_id", "level", "category")
+        out["unit"] = [{"value": u["id"], "label": u["name"], "parent": u["parent_id"], "level": u["level"],
+                        "category": u["category"]} for u in units]
     if "post" in kinds:
         out["post"] = [{"value": p["id"], "label": p.get("name") or p["id"]}
                        for p in (resolved.get("org") or {}).get("posts") or []]
     return out
 
 
-def _names(options: dict[str, list[dict[str, str]]]) -> dict[str, dict[str, str]]:
+LEVELS = {"市": 0, "县区": 1, "乡镇": 2}
+
+
+def unit_tree(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The city's units as a tree 市 → 县区 → 乡镇/部门, for the unit picker.
+
+    Each node is ``{value, label, children, values}`` (``values``: its own id and every id under it,
+    so a group holding a chosen unit can start open); siblings go by level (市, 县区, 乡镇), governments
+    before departments, then by id, so a district's government heads its group. A unit whose parent
+    is not among ``units`` becomes a root rather than disappearing from the picker.
+    """
+    known = {u["value"] for u in units}
+    nodes = {u["value"]: {"value": u["value"], "label": u["label"], "children": []} for u in units}
+
+    def order(u: dict[str, Any]) -> tuple[int, int, str]:
+        return LEVELS.get(u.get("level") or "", 3), 0 if u.get("category") in ("政府", "党委") else 1, u["value"]
+
+    roots = []
+    for u in sorted(units, key=order):
+        parent = u.get("parent")
+        (nodes[parent]["children"] if parent in known and parent != u["value"] else roots).append(nodes[u["value"]])
+
+    def collect(node: dict[str, Any], path: frozenset[str]) -> list[str]:
+        if node["value"] in path:  # a parent cycle in the data: cut it rather than recurse forever
+            node["children"] = []
+        node["values"] = [node["value"]]
+        for child in node["children"]:
+            node["values"] += collect(child, path | {node["value"]})
+        return node["values"]
+
+    for root in roots:
+        collect(root, frozenset())
+    return roots
+
+
+def _names(options: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, str]]:
     return {kind: {o["value"]: o["label"].split(" · ")[0] for o in opts} for kind, opts in options.items()}
 
 
@@ -252,11 +295,12 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def _shown_value(f: Field, value: Any, names: Mapping[str, Mapping[str, str]]) -> str:
+def _shown_value(f: Field, value: Any, names: Mapping[str, Mapping[str, str]], lang: str = "zh") -> str:
     if value is None or value == "" or value == []:
         return ""
-    if f.widget in PICKERS:
-        lookup = names.get(f.widget) or {}
+    if f.widget in PICKERS or (f.widget in CHOICE_WIDGETS and f.options_from):
+        lookup = (names.get(f.widget) or {}) if f.widget in PICKERS else \
+            {str(c.value): (c.label_en or c.label) if lang == "en" else c.label for c in f.choices}
         items = value if isinstance(value, list) else [value]
         return "、".join(lookup.get(str(v), str(v)) for v in items)
     if isinstance(value, bool):
@@ -289,6 +333,7 @@ async def _form_page(request: Request, ctx: Ctx, cf: CompiledForm, *, data: Mapp
     options = await pickers(cf, (await store.get_version(ctx.domain)).resolved)
     files = await _files(request, ctx, cf, data)
     return render(request, "forms/form.html", status, user=ctx.principal, form_name=_form_name(cf, lang),
+                  unit_tree=unit_tree(options.get("unit") or []),
                   heading=heading, sections=layout(cf, lang), state=states, top_errors=top, action=action,
                   csrf=csrf_token(request.session), client=client_config(cf, lang), pickers=options, files=files,
                   lock_version=lock_version, **_urls(request, ctx.domain, cf.id))
@@ -358,12 +403,12 @@ async def view_record(request: Request, ctx: Ctx) -> Response:
     shown = {}
     for fid, f in cf.fields.items():
         value = states[fid]["value"]
-        entry: dict[str, Any] = {"visible": states[fid]["visible"], "text": _shown_value(f, value, names),
+        entry: dict[str, Any] = {"visible": states[fid]["visible"], "text": _shown_value(f, value, names, lang),
                                  "upper": states[fid]["upper"]}
         if f.widget == "serial" and not value:
             entry["text"] = t("serial_pending")
         if f.widget == "rows" and isinstance(value, list):
-            entry["rows"] = [{i.id: _shown_value(i, (r or {}).get(i.id), names) for i in f.items} for r in value]
+            entry["rows"] = [{i.id: _shown_value(i, (r or {}).get(i.id), names, lang) for i in f.items} for r in value]
         if f.widget == "attachments" and isinstance(value, list):
             entry["files"] = [files[str(a)] for a in value if str(a) in files]
         shown[fid] = entry
@@ -380,8 +425,7 @@ async def view_record(request: Request, ctx: Ctx) -> Response:
 
 def _enum_filters(cf: CompiledForm, lang: str) -> list[dict[str, Any]]:
     """A filter for every enum field among the list columns (what a person scans a list by)."""
-    return [{"id": c, "label": _label(cf.fields[c], lang), "options": [{"value": str(o), "label": str(o)}
-                                                                       for o in cf.fields[c].options]}
+    return [{"id": c, "label": _label(cf.fields[c], lang), "options": _choices(cf.fields[c], lang)}
             for c in cf.list_columns if c in cf.fields and cf.fields[c].options and cf.filterable(c)]
 
 
@@ -429,7 +473,7 @@ async def list_page(request: Request, ctx: Ctx) -> Response:
         heads.append({"id": cid, "label": c["label_en"] if lang == "en" else c["label"], "sorted": current, "desc": desc,
                       "sort_url": url(sort=(cid if desc else f"-{cid}") if current else cid, page=1)
                       if _sort_key(cf, cid) else None})
-    rows = [{"cells": _cells(cf, columns, r, names, t),
+    rows = [{"cells": _cells(cf, columns, r, names, t, lang),
              "url": str(request.url_for("record_view", unit=ctx.domain, form=form_id, id=r.id).path)}
             for r in result.records]
     link = "title" if any(c["id"] == "title" for c in columns) else columns[0]["id"]
@@ -443,13 +487,13 @@ async def list_page(request: Request, ctx: Ctx) -> Response:
 
 
 def _cells(cf: CompiledForm, columns: list[dict[str, str]], r: Any, names: Mapping[str, Mapping[str, str]],
-           t: Any) -> dict[str, str]:
+           t: Any, lang: str = "zh") -> dict[str, str]:
     """One record's list cells, as shown: names for pickers, local times, statuses in words."""
     cells = {}
     for c in columns:
         cid = c["id"]
         if cid in cf.fields:
-            cells[cid] = _shown_value(cf.fields[cid], (r.data or {}).get(cid), names)
+            cells[cid] = _shown_value(cf.fields[cid], (r.data or {}).get(cid), names, lang)
         elif cid == "status":
             cells[cid] = _status(t, r.status)
         elif cid in ("created_at", "updated_at"):

@@ -85,10 +85,13 @@ async def form_of(unit: str, form_id: str, version: int | None = None) -> Compil
     if cached is not None:
         _forms.move_to_end(key)
         return cached
-    form = (await _resolved_forms(unit, number)).get(form_id)
+    with tenant_scope(unit):
+        resolved = (await BundleVersion.get(number=number)).resolved or {}
+    form = (resolved.get("forms") or {}).get(form_id)
     if not isinstance(form, dict):
         raise _no_form(form_id)
-    compiled = compile_form(form, number)
+    # The version's own lists: the key's content hash covers them, so a cached form never shows stale options.
+    compiled = compile_form(form, number, resolved.get("lists"))
     _forms[key] = compiled
     if len(_forms) > _CACHE_SIZE:
         _forms.popitem(last=False)

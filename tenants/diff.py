@@ -41,11 +41,12 @@ from typing import Any
 
 from tenants.errors import pointer_join
 
-AREAS = ("unit", "org", "policy", "calendar", "forms", "flows")
+AREAS = ("unit", "org", "policy", "calendar", "lists", "forms", "flows")
 OPS = ("added", "removed", "changed")
 AREA_NAMES = MappingProxyType({
     "unit": ("单位", "Unit"), "org": ("组织机构", "Organisation"), "policy": ("角色权限", "Policy"),
-    "calendar": ("日历与时限", "Calendar"), "forms": ("表单", "Forms"), "flows": ("流程", "Flows"),
+    "calendar": ("日历与时限", "Calendar"), "lists": ("选项列表", "Option lists"), "forms": ("表单", "Forms"),
+    "flows": ("流程", "Flows"),
 })
 MAX_VALUE = 120  # characters of JSON shown per value
 SET_LISTS = frozenset({"roles", "actions", "required", "members", "in_charge_of"})
@@ -87,9 +88,11 @@ def _edge(item: Any, lang: str) -> str | None:
 
 
 def _assignment(item: Any, lang: str) -> str | None:
-    who = next((k for k in ("post", "user") if isinstance(item, dict) and k in item), None)
+    who = next((k for k in ("post", "user", "members") if isinstance(item, dict) and k in item), None)
     if who is None:
         return None
+    if who == "members":
+        return f"{item.get('role')} → {'every member' if lang == 'en' else '全体人员'}"
     word = {"post": ("岗位", "post"), "user": ("用户", "user")}[who][lang == "en"]
     return f"{item.get('role')} → {word} {item[who]}"
 
@@ -116,6 +119,7 @@ SINGLE_AREAS = MappingProxyType({
     "calendar": (("日历设置", "calendar settings"), (
         _Coll(("time_limit_classes",), "时限类别", "time-limit class"),
         _Coll(("overrides",), "日历调整", "calendar override", _by("date")))),
+    "lists": (("选项列表", "option lists"), (_Coll(("lists",), "选项列表", "option list"),)),
 })
 CONTAINERS = MappingProxyType({
     "forms": ("表单", "form", (_Coll(("schema", "properties"), "字段", "field", name="title"),

@@ -38,6 +38,7 @@ KINDS: dict[str, Kind] = {
              merge_keys={"roles": "id", "assignments": None}),
         Kind("calendar", "calendar.schema.json", file="calendar",
              merge_keys={"time_limit_classes": "id", "overrides": "date"}),
+        Kind("lists", "lists.schema.json", file="lists", merge_keys={"lists": "id"}),
     )
 }
 

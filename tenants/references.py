@@ -238,6 +238,31 @@ def calendar_refs(res: Resolved, ctx: Context) -> Iterator[BundleError]:
                             f"Start {hours['start']} must be before end {hours['end']}.")
 
 
+# --- lists ---------------------------------------------------------------------------------
+
+def list_ids(res: Resolved) -> set[str]:
+    """Ids of the unit's option lists (lists.yaml, merged with its templates')."""
+    return set(_ids(res.singles.get("lists", {}).get("lists")))
+
+
+@check
+def list_refs(res: Resolved, ctx: Context) -> Iterator[BundleError]:
+    """A list is defined once, and a value appears once in it (a stored value must map to one label)."""
+    lists = res.singles.get("lists", {}).get("lists")
+    yield from _duplicates(res, "lists:", lists, "id", "选项列表", "Option list", ("lists",))
+    for i, item in enumerate(lists if isinstance(lists, list) else []):
+        if not isinstance(item, dict):
+            continue
+        seen: set[Any] = set()
+        for j, o in enumerate(item.get("options") or []):
+            if isinstance(o, dict) and "value" in o:
+                if o["value"] in seen:
+                    yield res.error("lists:", pointer_join("lists", i, "options", j, "value"), "duplicate_name",
+                                    f"选项列表 “{item.get('id')}” 中的值 “{o['value']}” 重复。",
+                                    f"Value '{o['value']}' appears twice in option list '{item.get('id')}'.")
+                seen.add(o["value"])
+
+
 # --- forms ---------------------------------------------------------------------------------
 
 def _form_fields(form: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -365,7 +390,18 @@ def _widget_fits(res: Resolved, k: str, ptr: str, f: dict[str, Any], prop: dict[
         yield res.error(k, ptr + "/widget", "widget_type",
                         f"控件 {widget} 不适合类型为 {'/'.join(sorted(types))} 的字段 “{fid}”。",
                         f"Widget {widget} does not fit field '{fid}' of type {'/'.join(sorted(types))}.")
-    if widget in CHOICE_WIDGETS and not f.get("options_from"):
+    source = f.get("options_from")
+    if isinstance(source, str) and source not in list_ids(res) and not res.is_broken("lists:"):
+        yield res.error(k, ptr + "/options_from", "unknown_list",
+                        f"控件 “{fid}” 的选项列表 “{source}” 不存在（lists.yaml）。",
+                        f"The option list '{source}' of widget '{fid}' does not exist (lists.yaml).")
+    for j, sub in enumerate(f.get("items") or []):
+        if isinstance(sub, dict) and isinstance(sub.get("options_from"), str) and sub["options_from"] not in list_ids(res) \
+                and not res.is_broken("lists:"):
+            yield res.error(k, f"{ptr}/items/{j}/options_from", "unknown_list",
+                            f"列 “{sub.get('field')}” 的选项列表 “{sub['options_from']}” 不存在（lists.yaml）。",
+                            f"The option list '{sub['options_from']}' of column '{sub.get('field')}' does not exist (lists.yaml).")
+    if widget in CHOICE_WIDGETS and not (isinstance(source, str) and source in list_ids(res)):
         has_enum = "enum" in prop or "enum" in (prop.get("items") or {})
         if not has_enum and types != {"boolean"}:
             yield res.error(k, ptr + "/widget", "missing_options",

@@ -33,6 +33,15 @@ EMPTY: tuple[Any, ...] = (None, "")
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One option of a choice widget: the stored value and what the screens show for it in zh/en."""
+
+    value: Any
+    label: str
+    label_en: str
+
+
+@dataclass(frozen=True)
 class Field:
     """One field of the form as the screens show it: widget, labels, options, and its part of the schema."""
 
@@ -48,6 +57,7 @@ class Field:
     multiple: bool = False
     options: tuple[Any, ...] = ()
     options_from: str | None = None
+    choices: tuple[Choice, ...] = ()  # options with labels; from the list when options_from names one
     required: bool = False
     type: str | None = None
     format: str | None = None
@@ -57,6 +67,7 @@ class Field:
     def describe(self) -> dict[str, Any]:
         out = {k: v for k, v in self.__dict__.items() if k != "items"}
         out["options"] = list(self.options)
+        out["choices"] = [c.__dict__ for c in self.choices]
         out["items"] = [i.describe() for i in self.items]
         return out
 
@@ -187,6 +198,7 @@ class CompiledForm:
             if p["field"] not in flagged or err.kind.__class__.__name__ not in ("Required",):
                 problems.append(p)
         problems.extend(self._money_problems(clean))
+        problems.extend(self._list_problems(clean))
         for rule, fid, zh, en in self.validations:
             if not truthy(_value(rule, clean, failed=bool(problems))):
                 problems.append(problem(fid, zh, en))
@@ -205,6 +217,22 @@ class CompiledForm:
             if f.widget == "money" and isinstance(value, int | float) and not isinstance(value, bool):
                 if Decimal(str(value)) != Decimal(str(value)).quantize(Decimal("0.01")):
                     yield problem(fid, "金额最多两位小数（分）", "an amount has at most two decimals (fen)")
+
+    def _list_problems(self, clean: Mapping[str, Any]) -> Iterable[dict[str, str]]:
+        """A field whose options come from a unit's list (``options_from``) holds only that list's values.
+
+        The schema has no enum for such a field (the list lives in lists.yaml, not in the form), so
+        this check is what keeps a forged or stale value out; rows are checked cell by cell.
+        """
+        for fid, f in self.fields.items():
+            if f.options_from is not None and fid in clean:
+                yield from _not_in_list(f, fid, clean[fid])
+            for sub in f.items:
+                if sub.options_from is None or not isinstance(clean.get(fid), list):
+                    continue
+                for i, row in enumerate(clean[fid]):
+                    if isinstance(row, Mapping) and sub.id in row:
+                        yield from _not_in_list(sub, f"{fid}/{i}/{sub.id}", row[sub.id])
 
     # --- what the screens and lists need ------------------------------------------------------
 
@@ -245,8 +273,13 @@ class CompiledForm:
                 "numbering": None if self.numbering is None else self.numbering.__dict__}
 
 
-def compile_form(form: Mapping[str, Any], version: int) -> CompiledForm:
-    """Compile one form of a published bundle (already valid against schemas/form.schema.json)."""
+def compile_form(form: Mapping[str, Any], version: int, lists: Mapping[str, Any] | None = None) -> CompiledForm:
+    """Compile one form of a published bundle (already valid against schemas/form.schema.json).
+
+    ``lists`` is the unit's resolved ``lists.yaml`` (``{"lists": [{id, options: [...]}]}``) of the same
+    version: a field whose ui names a list with ``options_from`` takes its options and labels from it.
+    """
+    by_id = {lst["id"]: lst for lst in (lists or {}).get("lists") or [] if isinstance(lst, Mapping) and "id" in lst}
     schema = copy.deepcopy(dict(form["schema"]))
     props: Mapping[str, Any] = schema.get("properties") or {}
     always = set(schema.get("required") or [])
@@ -259,7 +292,7 @@ def compile_form(form: Mapping[str, Any], version: int) -> CompiledForm:
             ids.append(ui["field"])
         sections.append(Section(sec["id"], sec["title"], sec.get("title_en") or sec["title"], int(sec.get("columns") or 1),
                                 tuple(ids)))
-    fields = {fid: _field(fid, prop, placed.get(fid) or {}, fid in always) for fid, prop in props.items()}
+    fields = {fid: _field(fid, prop, placed.get(fid) or {}, fid in always, by_id) for fid, prop in props.items()}
     rules = form.get("rules") or {}
     numbering = form.get("numbering")
     return CompiledForm(
@@ -282,19 +315,39 @@ def _rules(mapping: Mapping[str, Any] | None) -> dict[str, CompiledRule]:
     return {fid: compile_rule(rule) for fid, rule in (mapping or {}).items()}
 
 
-def _field(fid: str, prop: Mapping[str, Any], ui: Mapping[str, Any], required: bool) -> Field:
+def _field(fid: str, prop: Mapping[str, Any], ui: Mapping[str, Any], required: bool,
+           lists: Mapping[str, Mapping[str, Any]]) -> Field:
     kind = prop.get("type") if isinstance(prop.get("type"), str) else None
-    options = prop.get("enum") or (prop.get("items") or {}).get("enum") or ()
+    source = ui.get("options_from")
+    if source:
+        # A list the version does not hold (lint refuses such a bundle) offers nothing, so accepts nothing.
+        choices = tuple(Choice(o["value"], str(o.get("label") or o["value"]), str(o.get("label_en") or o.get("label") or o["value"]))
+                        for o in (lists.get(source) or {}).get("options") or [] if isinstance(o, Mapping) and "value" in o)
+        options: Any = tuple(c.value for c in choices)
+    else:
+        options = prop.get("enum") or (prop.get("items") or {}).get("enum") or ()
+        choices = tuple(Choice(o, str(o), str(o)) for o in options)
     item_props = (prop.get("items") or {}).get("properties") or {}
     item_ui = {i["field"]: i for i in ui.get("items") or []}
     item_required = set((prop.get("items") or {}).get("required") or [])
-    items = tuple(_field(k, p, item_ui.get(k) or {}, k in item_required) for k, p in item_props.items())
+    items = tuple(_field(k, p, item_ui.get(k) or {}, k in item_required, lists) for k, p in item_props.items())
     label = ui.get("label") or prop.get("title") or fid
     return Field(id=fid, widget=ui.get("widget") or _default_widget(prop), label=label, label_en=ui.get("label_en") or fid,
                  section=ui.get("_section", ""), help=ui.get("help") or "", help_en=ui.get("help_en") or "",
                  placeholder=ui.get("placeholder") or "", span=int(ui.get("span") or 1), multiple=bool(ui.get("multiple")),
-                 options=tuple(options), options_from=ui.get("options_from"), required=required, type=kind,
+                 options=tuple(options), options_from=source or None, choices=choices, required=required, type=kind,
                  format=prop.get("format"), default=copy.deepcopy(prop.get("default")), items=items)
+
+
+def _not_in_list(f: Field, path: str, value: Any) -> Iterable[dict[str, str]]:
+    allowed = f.options
+    for v in value if isinstance(value, list) else [value]:
+        if not any(_same(v, a) for a in allowed):
+            zh_all = "、".join(c.label for c in f.choices) or "无"
+            en_all = ", ".join(c.label_en for c in f.choices) or "none"
+            yield problem(path, f"“{v}” 不是“{f.label}”的可选项（可选：{zh_all}）",
+                          f"'{v}' is not an option of {f.label_en} (options: {en_all})")
+            return
 
 
 def _default_widget(prop: Mapping[str, Any]) -> str:

@@ -99,6 +99,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status_running": {"zh": "办理中", "en": "In progress"},
     "status_completed": {"zh": "已办结", "en": "Completed"},
     "status_terminated": {"zh": "已终止", "en": "Terminated"},
+    "unit_filter": {"zh": "筛选单位", "en": "Filter units"},
+    "unit_filter_hint": {"zh": "输入单位名称的一部分", "en": "Type part of a unit's name"},
+    "unit_none": {"zh": "不选", "en": "None"},
+    "unit_other": {"zh": "已填写的其他单位", "en": "Other recipients already entered"},
+    "unit_no_match": {"zh": "没有名称匹配的单位。", "en": "No unit's name matches."},
 }
 
 

@@ -35,11 +35,39 @@ def _sign_in(page: Page, server: LiveServer, login: str) -> None:
     expect(page).to_have_url(server.url + "/")
 
 
-def _fill_required(page: Page) -> None:
+def _fill_required(page: Page, *, scripts: bool = True) -> str:
+    """Fill the required fields; 主送 is picked in the unit tree. Returns the chosen unit's name."""
     page.get_by_label("文种").select_option("通知")
     page.get_by_label("标题").fill("关于做好春节期间值班工作的通知")
-    page.get_by_label("主送").fill("各县区人民政府")
+    name = _pick_unit(page, "主送", "main_recipients", scripts=scripts)
     page.get_by_label("正文").fill("请各单位做好值班安排。")
+    return name
+
+
+def _pick_unit(page: Page, label: str, field: str, *, scripts: bool) -> str:
+    """Choose a unit nested under another in the tree: through the filter box (scripts on) and the keyboard."""
+    tree = page.locator(f"#f-{field}")
+    expect(page.get_by_role("group", name=label, exact=True)).to_have_attribute("id", f"f-{field}")
+    nested = tree.locator("details > ul:not(:first-of-type) [data-unit-name]").first
+    name = nested.get_attribute("data-unit-name") or ""
+    box = nested.locator("input")
+    if scripts:
+        search = tree.get_by_label("筛选单位")
+        expect(search).to_be_visible()
+        search.fill(name[:3])
+        others = tree.locator("[data-unit-item]:not([hidden]) [data-unit-name]")
+        shown = others.evaluate_all("els => els.map(e => e.dataset.unitName)")
+        assert shown and all(name[:3] in n for n in shown), (name, shown)
+        expect(nested).to_be_visible()
+        box.focus()
+        page.keyboard.press("Space")
+    else:
+        expect(tree.get_by_label("筛选单位")).to_be_hidden()
+        nested.click()
+    expect(box).to_be_checked()
+    height = nested.bounding_box()
+    assert height is not None and height["height"] >= 44, height  # a touch target
+    return name
 
 
 def _no_horizontal_scroll(page: Page) -> None:
@@ -67,7 +95,7 @@ def test_urgency_rule_in_the_browser_and_on_the_server(device: str, live_server:
         reason = page.get_by_label("紧急原因")
         expect(reason).to_be_hidden()
         expect(page.get_by_text("登记时自动编号").first).to_be_visible()
-        _fill_required(page)
+        recipient = _fill_required(page)
         page.get_by_label("特急").check()
         expect(reason).to_be_visible()
         expect(reason).to_have_attribute("aria-required", "true")
@@ -89,6 +117,7 @@ def test_urgency_rule_in_the_browser_and_on_the_server(device: str, live_server:
         expect(page).to_have_url(re.compile(r"/records/\d+\?saved=1$"))
         expect(page.get_by_role("status")).to_have_text("已保存。")
         expect(page.get_by_text("上级要求当日办结")).to_be_visible()
+        expect(page.get_by_text(recipient, exact=True)).to_be_visible()  # 主送 shown by name, stored as the unit's id
         if device == "phone":
             _no_horizontal_scroll(page)
 
@@ -117,10 +146,11 @@ def test_urgency_rule_in_the_browser_and_on_the_server(device: str, live_server:
         _sign_in(page, live_server, login)
         page.get_by_role("link", name="发文稿纸").click()
         page.get_by_role("link", name="新建").click()
-        _fill_required(page)
+        recipient = _fill_required(page, scripts=False)
         page.get_by_label("特急").check()
         page.get_by_role("button", name="保存").click()
         expect(page.locator("#f-urgency_reason-error")).to_have_text("必填")
+        expect(page.get_by_label(recipient, exact=True).first).to_be_checked()  # the tree's choice is kept
         expect(page.get_by_label("紧急原因")).to_be_visible()
         expect(page.get_by_label("标题")).to_have_value("关于做好春节期间值班工作的通知")
     finally:

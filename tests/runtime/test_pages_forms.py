@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from webtools import Web, sign_in
 
 from runtime.forms.compiled import compile_form
-from runtime.pages_forms import field_states, layout, parse_submission
+from runtime.pages_forms import field_states, layout, parse_submission, unit_tree
 from tenants import demo
 from tenants.models import Record, Unit
 from tenants.scope import platform_scope, tenant_scope
@@ -163,3 +163,55 @@ def test_every_widget_is_read_from_the_posted_form_and_shown_with_its_state() ->
     assert fields["amount"]["label"] == "Amount" and fields["count"]["label"] == "件数"  # no English label: Chinese
     assert [o["value"] for o in fields["kinds"]["options"]] == ["差旅", "会议", "培训"]
     assert [c["id"] for c in fields["lines"]["cols"]] == ["what", "cost"] and fields["lines"]["span"] == 2
+
+
+async def test_the_unit_tree_and_the_disclosure_list_on_the_form_page(web: Web) -> None:
+    login = LOGINS[0][0]
+    unit = await _unit_of(login)
+    base = _base(unit)
+    with platform_scope():
+        units = await Unit.all().values("id", "name", "parent_id")
+    district = next(u for u in units if u["parent_id"])  # a 县区 government under the city's
+    async with web.client() as client:
+        csrf = await sign_in(client, login)
+        html = (await client.get(base + "/new")).text
+        tree = html[html.index('id="f-main_recipients"'):html.index('id="f-main_recipients-error"')]
+        assert 'role="group" aria-labelledby="f-main_recipients-label"' in tree
+        for u in units:  # every unit of the city, each a labelled checkbox submitting its id
+            assert (f'<label class="unit-choice" for="f-main_recipients-u-{u["id"]}" data-unit-name="{u["name"]}">'
+                    f'<input id="f-main_recipients-u-{u["id"]}" name="main_recipients"') in tree
+        parent = next(u for u in units if u["id"] == district["parent_id"])
+        group = tree[tree.index(f"<summary>{parent['name']}</summary>"):]
+        assert group.index(f'value="{district["id"]}"') < group.index("</details>")  # nested under its parent
+        assert 'x-on:input="filter"' in tree and "data-unit-filter hidden" in tree  # the filter needs scripts
+        assert '<option value="依申请公开">依申请公开</option>' in html
+        english = (await client.get(base + "/new?lang=en")).text
+        assert '<option value="依申请公开">Disclosure on request</option>' in english
+
+        bad = {**FILLED, "csrf_token": csrf, "main_recipients": district["id"], "disclosure": "内部公开"}
+        refused = await client.post(base + "/new?lang=zh", data=bad)
+        assert refused.status_code == 422
+        assert re.search(r'id="f-disclosure-error" data-error="disclosure">“内部公开” 不是“公开属性”的可选项', refused.text)
+        checked = f'id="f-main_recipients-u-{district["id"]}" name="main_recipients"\n    type="checkbox" value="{district["id"]}" checked'
+        assert checked in refused.text  # the choice is kept
+        posted = {**FILLED, "csrf_token": csrf, "main_recipients": [district["id"], parent["id"]], "disclosure": "依申请公开"}
+        saved = await client.post(base + "/new", data=posted)
+        assert saved.status_code == 303, saved.text[:800]
+        view = (await client.get(saved.headers["location"])).text
+        assert f"{district['name']}、{parent['name']}" in view and "依申请公开" in view
+    with tenant_scope(unit):
+        record = await Record.get(form="outgoing_doc")
+    assert record.data["main_recipients"] == [district["id"], parent["id"]] and record.data["disclosure"] == "依申请公开"
+
+
+def test_unit_tree_groups_city_districts_and_towns() -> None:
+    units = [{"value": "town", "label": "镇", "parent": "county", "level": "乡镇", "category": "乡镇"},
+             {"value": "dept", "label": "局", "parent": "county", "level": "县区", "category": "部门"},
+             {"value": "county", "label": "县政府", "parent": "city", "level": "县区", "category": "政府"},
+             {"value": "city", "label": "市政府", "parent": None, "level": "市", "category": "政府"},
+             {"value": "lost", "label": "孤", "parent": "gone", "level": "乡镇", "category": "乡镇"}]
+    tree = unit_tree(units)
+    assert [n["value"] for n in tree] == ["city", "lost"]  # a unit whose parent is unknown is kept, as a root
+    county = tree[0]["children"][0]
+    assert county["value"] == "county" and [c["value"] for c in county["children"]] == ["dept", "town"]
+    assert tree[0]["values"] == ["city", "county", "dept", "town"]

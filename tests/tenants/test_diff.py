@@ -289,6 +289,7 @@ def test_order_summary_and_json(base: dict[str, Any], new: dict[str, Any]) -> No
         "org": {"added": 0, "removed": 1, "changed": 0},
         "policy": {"added": 0, "removed": 0, "changed": 0},
         "calendar": {"added": 0, "removed": 0, "changed": 1},
+        "lists": {"added": 0, "removed": 0, "changed": 0},
         "forms": {"added": 0, "removed": 0, "changed": 0},
         "flows": {"added": 0, "removed": 0, "changed": 1},
     }
@@ -302,3 +303,15 @@ def test_order_summary_and_json(base: dict[str, Any], new: dict[str, Any]) -> No
     assert render_text(list(reversed(changes))) == text
     with pytest.raises(ValueError):
         render_text(changes, lang="fr")
+
+
+def test_option_lists_and_member_assignments_are_diffed_by_identity() -> None:
+    base = {"lists": {"lists": [{"id": "disclosure", "name": "公开属性", "options": [{"value": "主动公开"}]}]},
+            "policy": {"assignments": [{"post": "doc_clerk", "role": "doc_clerk"}]}}
+    new = {"lists": {"lists": [{"id": "disclosure", "name": "公开属性", "options": [{"value": "主动公开"}, {"value": "不予公开"}]},
+                               {"id": "doc_kind", "name": "文种", "options": []}]},
+           "policy": {"assignments": [{"post": "doc_clerk", "role": "doc_clerk"}, {"members": True, "role": "staff"}]}}
+    changes = diff_documents(base, new)
+    assert summary(changes)["lists"] == {"added": 1, "removed": 0, "changed": 1}
+    text = render_text(changes, lang="zh")
+    assert "文种" in text and "staff → 全体人员" in text

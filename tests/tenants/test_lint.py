@@ -106,6 +106,8 @@ def replace(path: Path, old: str, new: str) -> None:
         ("forms/leave_request.yaml", '"{kind}{days}天"', '"{kind}{hours}小时"', "unknown_field", "/title_template"),
         ("forms/leave_request.yaml", "{field: days, widget: number}", "{field: days, widget: date}", "widget_type",
          "/ui/sections/0/fields/1/widget"),
+        ("forms/leave_request.yaml", "{field: kind, widget: select}", "{field: kind, widget: select, options_from: leave_kinds}",
+         "unknown_list", "/ui/sections/0/fields/0/options_from"),
         ("org.yaml", "head_post: planning_head", "head_post: chief", "unknown_post", "/departments/1/head_post"),
         ("org.yaml", "b_holders: [tb_04]", "b_holders: [tb_03]", "a_is_b", "/posts/1/b_holders"),
         ("unit.yaml", "extends: [gov_documents]", "extends: [gov_nothing]", "unknown_template", "/extends/0"),
@@ -143,6 +145,41 @@ def test_unit_item_replaces_template_item_of_same_id(tmp_path: Path) -> None:
     assert posts["unit_head"]["name"] == "局长" and posts["unit_head"]["a_holder"] == "tb_01"
     assert "doc_clerk" in posts  # inherited from gov_base, not replaced
     assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request", "staff_appointment"}
+
+
+def test_options_from_needs_a_list_of_the_unit_and_the_unit_may_replace_a_template_list(tmp_path: Path) -> None:
+    def no_enum(root: Path) -> None:
+        replace(root / "forms" / "leave_request.yaml", "type: string, enum: [年假, 病假, 事假]}", "type: string}")
+
+    def from_list(root: Path, lists: str | None) -> None:
+        no_enum(root)
+        replace(root / "forms" / "leave_request.yaml", "{field: kind, widget: select}",
+                "{field: kind, widget: select, options_from: leave_kind}")
+        if lists is not None:
+            (root / "lists.yaml").write_text(lists, encoding="utf-8")
+
+    leave = "format_version: 1\nlists:\n  - {id: leave_kind, name: 假别, options: [{value: 年假}, {value: 病假}]}\n"
+    assert [(e.code, e.pointer) for e in mutate(tmp_path / "a", no_enum)] == [
+        ("missing_options", "/ui/sections/0/fields/0/widget")]
+    missing = mutate(tmp_path / "b", lambda root: from_list(root, None))
+    assert {(e.code, e.pointer) for e in missing} == {("unknown_list", "/ui/sections/0/fields/0/options_from"),
+                                                      ("missing_options", "/ui/sections/0/fields/0/widget")}
+    assert all("leave_kind" in e.zh and "leave_kind" in e.en for e in missing if e.code == "unknown_list")
+    assert mutate(tmp_path / "c", lambda root: from_list(root, leave)) == []
+    twice = "format_version: 1\nlists:\n  - {id: leave_kind, name: 假别, options: [{value: 年假}, {value: 年假}]}\n"
+    found = mutate(tmp_path / "d", lambda root: from_list(root, twice))
+    assert [(e.code, e.pointer) for e in found] == [("duplicate_name", "/lists/0/options/1/value")]
+    assert found[0].file.endswith("lists.yaml")
+
+    # the unit's list of the template's id replaces it: gov_base's disclosure, as outgoing_doc sees it
+    own = "format_version: 1\nlists:\n  - {id: disclosure, name: 公开, options: [{value: 公开}, {value: 不公开}]}\n"
+    target = tmp_path / "e"
+    shutil.copytree(FIXTURES / "valid_unit", target)
+    (target / "lists.yaml").write_text(own, encoding="utf-8")
+    result = lint_paths([target])[0]
+    assert result.errors == []
+    lists = {x["id"]: x for x in result.resolved.singles["lists"]["lists"]}
+    assert [o["value"] for o in lists["disclosure"]["options"]] == ["公开", "不公开"] and "doc_kind" in lists
 
 
 def test_template_cycle_is_reported(tmp_path: Path) -> None:

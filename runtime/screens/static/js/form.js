@@ -314,5 +314,31 @@ Alpine.data('banwenForm', () => ({
     setup(this.$el);
   },
 }));
+// The unit picker's filter box (runtime/screens/templates/forms/widgets.html: unit_picker). Without
+// scripts the box stays hidden and the tree of checkboxes works on its own. Typing keeps the units whose
+// name contains the text, opens the groups that hold one and hides the rest; the event stops here,
+// so filtering neither marks the field as touched nor reruns the form's rules.
+Alpine.data('unitTree', () => ({
+  init() {
+    this.$el.querySelectorAll('[data-unit-filter]').forEach((box) => { box.hidden = false; });
+  },
+  filter(event) {
+    event.stopPropagation();
+    const query = event.target.value.trim().toLowerCase();
+    const root = event.target.closest('[x-data="unitTree"]');  // this.$el is the filter box here
+    root.querySelectorAll('[data-unit-item]').forEach((item) => {
+      const label = item.querySelector('[data-unit-name]');
+      const name = label ? label.dataset.unitName.toLowerCase() : '';
+      item.hidden = query !== '' && (label === null || !name.includes(query));
+    });
+    root.querySelectorAll('[data-unit-group]').forEach((group) => {
+      const shown = group.querySelector('[data-unit-item]:not([hidden])') !== null;
+      group.hidden = query !== '' && !shown;
+      if (query !== '' && shown) group.querySelector('details').open = true;
+    });
+    const any = Array.from(root.querySelectorAll('[data-unit-item]')).some((item) => !item.hidden && item.querySelector('[data-unit-name]'));
+    root.querySelector('[data-unit-empty]').hidden = query === '' || any;
+  },
+}));
 window.Alpine = Alpine;
 Alpine.start();
