@@ -297,3 +297,21 @@ class Attachment(TenantModel):
 
     class Meta:
         table = "attachment"
+
+
+class CalendarDay(Model):
+    """One day of the national calendar, for the whole deployment: working day or not, and why.
+
+    Seeded from the ``chinesecalendar`` package (holidays and 调休 make-up working days) and
+    editable afterwards; a unit's own ``calendar.yaml`` overrides come on top. A date that is not
+    in this table is outside the loaded calendar: a deadline there is refused, never guessed.
+    """
+
+    day = fields.DateField(primary_key=True)
+    kind = fields.CharField(max_length=8)  # workday | weekend | holiday | makeup
+    name = fields.CharField(max_length=50, null=True)  # the holiday, or the holiday a make-up day belongs to
+    source = fields.CharField(max_length=32, default="chinesecalendar")
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "calendar_day"

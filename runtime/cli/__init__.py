@@ -29,6 +29,7 @@ COMMANDS = {
     "platform": ("runtime.cli.cmd_platform", "platform_group"),
     "token": ("runtime.cli.cmd_token", "token_group"),
     "secret": ("runtime.cli.cmd_secret", "secret_group"),
+    "calendar": ("runtime.cli.cmd_calendar", "calendar_group"),
 }
 UNEXPECTED_EXIT = 70
 

@@ -14,6 +14,7 @@ from runtime import db
 from runtime.auth import hash_password
 from runtime.cli.common import run
 from runtime.settings import Settings
+from runtime.timers.calendar import seed_if_empty as seed_calendar_if_empty
 from tenants import audit, demo
 from tenants.bundle import BundleSource
 from tenants.models import PlatformGrant, Unit, User
@@ -38,6 +39,7 @@ def init(with_demo: bool, if_new: bool, units: int, users: int, exchange_units: 
 
     async def main(s: Settings) -> None:
         applied = await db.migrate(s)
+        await seed_calendar_if_empty()  # the national working-day calendar; a no-op once seeded
         where = "SQLite " + s.database_url.split("://", 1)[1] if s.is_sqlite else _safe_url(s.database_url)
         click.echo(f"数据库 / database: {where}" + (f"（迁移 / migrations: {', '.join(applied)}）" if applied else ""))
         if not with_demo:

@@ -1,0 +1,108 @@
+from tortoise import BaseDBAsyncClient
+
+RUN_IN_TRANSACTION = True
+
+
+async def upgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        CREATE TABLE IF NOT EXISTS "calendar_day" (
+    "day" DATE NOT NULL PRIMARY KEY,
+    "kind" VARCHAR(8) NOT NULL,
+    "name" VARCHAR(50),
+    "source" VARCHAR(32) NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE "calendar_day" IS 'One day of the national calendar, for the whole deployment: working day or not, and why.';"""
+
+
+async def downgrade(db: BaseDBAsyncClient) -> str:
+    return """
+        DROP TABLE IF EXISTS "calendar_day";"""
+
+
+MODELS_STATE = (
+    "eJztXW1z2zYS/isYfTl7RvHYsmW7SaczTpq2uUvjTuL2Oq07FERCEk8UwBKgbV0v//12wR"
+    "dRfJFJR5IlFl8Si9glyAcgsHiwu/irMxMO8+TRle/eiCnjnZfkrw6nMwZ/FMq6pEN9f1GC"
+    "FxQdelqY+q6lUrGhVAG1FRSMqCcZXHKYtAPXV67ASjpXZEbticsZsT2XcfUPSYaMBiwg+i"
+    "YviYCikLuqq/8KhAc3CdidsLHCI3LNvTlxlSRyQnv9c+LCX0oEzDnC+h1hwwO4fLz5qkDx"
+    "z5DBq4+ZmrAAKvz9D7jscoc9MJn89KfWyGWes4Sv6+AN9HVLzX197R1X32lBfIuhZQsvnP"
+    "GFsD9XE8FTaZcrvDpmnAVUMby9CkKEm4eeFzdN0gLRky5EokfM6DhsREMPGw21owdYXOtY"
+    "1ofrG+vT2xvL6hQaNNHIAB9fsgXHzgCPKvXbj/ERXvROzi7OLk/Pzy5BRD9meuXic1T1Ap"
+    "hIUcPz4abzWZdTRSMJjfECVP1/AdY3ExqU45rI55CFR84jm+C4CtrkwgLbRf/fBrgz+mB5"
+    "jI/VBH6eHB+vgPKXq49vfrj6eABSh1ilgA82+pQ/xEW9qAzxXuCLn0cTfBP5FuJ7flYD3v"
+    "OzSnSxaBlcP2Aj96EJvAuNFgJ8cl6n/55Xd9/zPMB6xLcmVE6agLystR6gn3cQ3nA/tgOG"
+    "UFjDeROYl7Va2J83BzRVRaC/hRLlzthqsCPNHNhOrHqU/LGP0MMLOmi7xd/WCuhv3v349t"
+    "PN1Y8/YXUzKf/0NH5XN2+xpKevznNXD/LDTnoT8u93Nz8Q/El+u/7wVsMrpBoHusaF3M1v"
+    "HXwmGiphcXFvUSczDCRXE9SWWp09+C7c7Qmtvqy5hlaPH3dXGn1PGjnBZGUr4xJk+qRve1"
+    "nTtPI+tHKzqXJZ60lT5Y616aZnSo9KZYXySd9TXtd8Ubv8RSnGKVdWGbuywsTPKm3K9Nx3"
+    "Ex+ZrNG0lHaJ8Csi/p0ImDvm/2Jzjfs7eEbK7TJGIGYbf+ZugdPafbQ/J/0pubqoP6D3Kf"
+    "e33M3g5eGVmdKv/xH6/cd3b246GuUhtaf3NHCsJbixRPRE7koqWyya9Wb5K5TTsYYHXwQf"
+    "O2V5fQHPPWP62UtI4EVxdzUPvCz4OBPMSUaHKEEowSGBqAlVhDPmSDJyPUCfHNyG/a+OL2"
+    "7D88uzy8OX5Da8sEdD+Jc5I/h3SE/g37PjcxA76192ofy8f4q/Tp0T/PvyIiop4Yif4SFu"
+    "+S1/p0gQcgnVBCIcT+B/RgYD+EZGIyvzQIMBGXninoiRlkCy+h+S+OHQc+WEOWQYcsdjr3"
+    "RhrMbYLZ8IaHl9Ub/LAeWOJrKRk5OHRCCxLeBrjKpUDKpxJfyAN2XOYGD47R3kt7ElGxGE"
+    "sbyhU2oYiem30wThJSUDcw2YsXMXEf7np+sP5Qgn8nm727UV+R+BMXBNFkMR5M7Xo5DbiB"
+    "+Msa6nXC6PsNpvOts3xBGfJRs8gfjgx6tf8+i/eX/9Om9c4w1e55oCpxXrjgUSn7P+aJ1X"
+    "e3zc3oduv5ahO7MVCdZRo63IWN6MITXGEG2wNEE3VWjf6m79+2QyHM5c1XwLJ69nunKNrj"
+    "xx0Z+kBOfqGTGjshuTItbXmknRE/b0CZNiXm17k+LJnsyIZruyGur2bleGvvPEVl/WNK2+"
+    "K61ewsPHT59ZWSCJ9IQ2z+qZjZbdaeASNwSA8CktnNUzLbzLLWy20jpmK23LaLdgK00pak"
+    "8qd9IWpd2VG2nLcnX20ULfExTGVtyqYi/1Vs9wrpiE1eAdI4AoYKZewPcPQ4QEsRAaOND7"
+    "Q8iwkpHw8PfBcB6HOhyWbpRtppY17zO9dsd/l62mr3q909OL3vHp+WX/7OKif3mcLtOKRa"
+    "vWa6/ffY9LtqVx6/ENqagRG5FEqYaZHR5nh0xASwpur9+vgS5IVcKry3JUp/vfEnxXjR+J"
+    "Rps2PbYyiGSIoGiWiLBr0Lnzei3s5BuJ2krm7IZ0fk6thWibkAzDdq2D4wyYLWDd0NQUXV"
+    "J70nzyOPvRVpPU0BSGpjA0xRfQFKHjqrd3VTTForS7kqZAOYvd1eYprjkj2hfjhT2hfIwu"
+    "tVRvJncJRtjiVZczh/gs0I6u5CCCUB7pqko4iS++I3riDgYoOxgQW+AWLoE3CuZEIBdBok"
+    "GDoPvsYOAH7M6KZLua1cC/8565IOOKUN+Fq+4tlwK0CYPamNMlUR9wiAiIyyUL8O9A3JMh"
+    "zI/TyGFXPzO5h9oZgSeeQAPA51GZcuL3zOco2Z+dP3LcSbYczIs/DJeym1wKNF0B/up1aC"
+    "TdpmXo2jwNmlvfrbW698TKrrUhBeO6CJpYeamCWbvW8X+HaZOPrVFjjDNaJhj1cZzF8D9N"
+    "AAZxZrc1iqNXi+/qreC7ekW+K7L/mnbiUre9NmC8/h48ZPC5l1C31S6rC40v8ljdsZFi26"
+    "6pdKRYyeBcDXuqYFB/OupR4sBGGxWphpkPa+U9u2uclWtJyQzadQINGiJswG0AriGhN4Wy"
+    "IaHbS0K/1pkLvg3ATOmUsNDZ4u4qGjrKgGA5qeSjPPTNgq69F8EUWWNb+POXMUtLRgFj3r"
+    "xL7Amzp8jaqgnjmZwLVBJKOLsnccRPkZfeSA2ryN8862syM2wzMwO6Q8ompnmqsP0QvhbZ"
+    "5kMqmcXD2bBsXVTZqXNa2+PQj3e6dy/lpXMbxj9mVUzsYx7QJJatqQdWVssY4jUMcRNuWA"
+    "39fjpg1Qk3NMuvTX1bZvnV9uXXL3HOgsoF2C+LpAaPLsEyCRDqOQOlC54ucWezUN8vWfKg"
+    "Xw1NFlFRBeX+P01vErn8aAt8MCCLRHmxlLjnOrxJ4iJMsQdFDmwxw2Asqd2ApmxORIBxTF"
+    "Pmqy6RgrAHXwTqlgcCangBD+fLw1dkMIAhTnh3mE9PV8BGI2arOFJq5I5D6O74jPeumkBN"
+    "M9+jGEs1Y8EYX+Z+4toTzMp3P6Fwc7xDEHKcfgiO5dHTYBnU5LijkXZgmvkUaq3jKxRbwG"
+    "bh+KxH1jRdvDzHumXn8TUL8WdeiCcDXRPkszoG/C/ZoYwDo5pu8eT1zAqzjptUCCA1c5FK"
+    "NQzANQCeMSnBYC0ifAOmWDnCGZVWQLxqaf7215vVA0i6Mn9//eH7RDw/qpiwtXazJnXC1g"
+    "xrsqnhzLAm7WVN3lDoLA4NvqXzTglnki3urmJM7FjQcmLJWnwJCCfhRlxzB9QjyZ26ZCSi"
+    "XCv3E+GBLPM9MUfe4mW6B631A8KF6sbswbycU9lERci7fGJMp48JxCw+8EAfzytZcvPBgP"
+    "jQUAA+OYC7u3CjiOi4DS/t49Pb8Gx0ckJmdMpehH62OnmIYrccN9g1A6S9H7HB5asFBYTk"
+    "DtQZV3Y0pzMPasSwr8AFvJFAYURwooR/RK4waw2LzoFwJb7MLXehbAI/ojrgDxEqCar6be"
+    "LkOMntX0K9DswfHh5ArKJ4LkkCNsLzhLqEY5wZGYc6Vc6XJsKJu1Fx8i4fx2PxVTP2U0aX"
+    "Z+VqVgzdON8+wsRAP2o0EybyrbA4l2fByxqT4GXlHHj5rFlsdtp7tl8n3KFfHe3QLwQ7SB"
+    "EGdrNc6KnG9npuJzfId7aC9mmvBtqnvUq0schsL7d7oVS1vVww4Z/H2nwvxi6/mQRCKf3a"
+    "BXtzWWClxemhqKWyso/anN9RzMhLJCxNXrgczaOQqzicntr6lzbO8HcU9kDi5H+R2RcZRf"
+    "b0BVhJ+GMOthEYP0Wbc5MVle6DJdP3lM3NFtizboEZw2tThhf27SbAsrY6mp306iALUtV5"
+    "1XoFdEcwZIVB2W5j9dFJGRXjdlrcuw2ksmKMnpQ9vqjfQktrfy2rIgeNUzZYxejV4jVt7r"
+    "yuSSe/ay29I0b0Tx5VIxHMvg9oeb6rZYGVRrQfi1rjVPbx7Nwk0dKnr5ID21VzovNPiaC7"
+    "KKTOzOXd5KxZMRq5NgsOyQRekgznyGFKsH7FiEgkKZHQLMnRvdm6Sk1pvbDAUqzRGNPPak"
+    "ynbVHX6EsVWmj2rd85QffwBugm8gbcGuDqIbVxlMyylgHapCn+G9KYVf4eu2KBCc+1528w"
+    "Q2cpi7lUvtr+0pKWvRCtYX45YhZl1BSSIYM4cyXGBkgS3cYhB3EIQZfEB3rjZrYOAsDIbD"
+    "FlnIBKGKXtDNgdXHHKDkjZVE24c/5WJyX1A2EzKcmUMV/q81dwR/sNlUOolnGw7cCOe0Wi"
+    "hEvEYbbrwMN1MY9oFDMQJxiFh5EYX65PZ6E8ii7wqFREcJ11FB7PczEQnTugiRvbkrAHAN"
+    "qbgwa+XvSukhwE0EmOIi9HMDbNkS57nYY0atUmE/BCw0y+dRyITXZSM9lucrL9qM8VKJtm"
+    "45KVE2ywkKnlkQZTF8xdL2D2QV7h5eKsLyoJBisQ3wvjWUd3aKmjOiKXLsloYE/0RBQ7QB"
+    "X80NZ3+zjqD7mbODZwMEB3rEzkXxQfmIYO6oA7DQe5h+pi2zc60yw6+0xTKQcSKpnR7i0P"
+    "Qo/JLolCtOAlDuNpGufSOfIsSmRvignCIy+19CHSWMY4/QtyMHzFLmbGnRQeBf+XUDP1Vi"
+    "YBT0SXfRJgGgWdMjnlxvvFKGKm7Z2ctpO2qjtpJ/Jmyq4xZWcHjSa7fTk1E7BZdn5LMrjU"
+    "jkBIFLbovtbZSsc9rZUN+XRFNuTTYjbkeD5oAPBCo30OmBs5YA3PHwlL3ABWQJxqbLETp/"
+    "nx9tHzEie+IsLVwcWJ/PYDiztfj0KuE4qDPel6yuXyCKv9ZlPQbz3cOOaAm9H0y1rG7GiQ"
+    "zMpkDTP7IYaiWXv8q3Hmb1urVznz5z3OnrCWy6uZHJfmIE4TTv7caO9/OPknBjhiy5TQ9W"
+    "lZdxVhL7NStTKf623eiKRGljlhqwnS12RM7xjGNHcXR2YmSe8OkNBCn0F4sy6ZMxocwvsI"
+    "UPFlt8Deb6ymWz5kOrhHb1M7d9ixJXEjvl4ChNAFKJfRoU46h9+Ccteh3IpOWXQ1eqI69L"
+    "oJE3puz0YTzLLJQ9PuqBeW0LCVvTaVN2EsxhAyhtBzo73/hpDGvcQIStqj2gAKE4kanoBj"
+    "zPTCtc8dqkX+BBEoRwSrivf0KaDHGLkN++y4B//1Tr7C//qnwxH+e0oX187Y+clt+FX/7A"
+    "IP9/ZpoKJUwdpNgDBqT8ocBZ/vQdbsmVc9pK1zLHtey2Yj9OOKnMDbzJfyN7R15EQEymqK"
+    "8rJW+7ZG15+bxmN3rNHOc6rQwp685tB+G3AYi6DZFlxGxyD8GMJRTCTA5zQaJnJqLcS5V2"
+    "9IXjEi56FmD1FEgpWYcjkvQiE8Rnk53gXdHOJDUN4U5OmV7e7qv76+fr+02/L6XT7J788/"
+    "vn778eBEtwEIuZGNX1yrsgewOZ1GCfMzKrvhXIH1tca5Ij3L5Al7VKW6hp/J93lqYwRVky"
+    "6/0DAHqX+535DxsmjLfnsdLws8jqgxG7qk1L6l1sbZ0Ai/7bGhO4Z2XTZ0qZvtFhsqNTNX"
+    "ZENldPZTNRsKJVaYSNVJTQOmQnIEGeVprkWX60BgnfiFDAY6S0gULxU1MggGQka7qElSmd"
+    "JsNGu+/ZrZS7Mru+f5ZlpIDBsieCvs5GKLpAnEy1rGNHm8E285wGun0V1/L/YBoUbopgrt"
+    "Q3f9UUc+lfJegDHX9Gi9gmILh+SN7M250qL6iNyGNPCS3hYp4MTc2FsGWDKdochivrBLun"
+    "ilgVzQM0RjHtp0EIiTPz2B+aq4hUl1uzsRJkXKyxCd1Z9Ye4lO4/ZZNBGM2+dWRs09dvu8"
+    "YoFrTzolVGdc0l1Jdi5kHqM6qzE1lOJuUYqVG9/Vw2j1fncrFlr9fp2FVr9fvdDCstwuOH"
+    "xUDRCOxVuI7kZSwkCNqpRZrHYyyKhs369mz90MChbCNiezz/8HiG27rg=="
+)
