@@ -6,18 +6,13 @@ import asyncio
 import json
 
 import pytest
-from click.testing import CliRunner, Result
+from clitools import banwen
 
 from rbac.authority import Authority, load_from_db
 from runtime import db
-from runtime.cli import cli
 from runtime.settings import Settings
 from tenants.models import AuditEvent, PolicyChange
 from tenants.scope import platform_scope
-
-
-def banwen(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -9,15 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
+from clitools import banwen
 
 from runtime.cli import COMMANDS, cli
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "bundles"
-
-
-def banwen(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 @pytest.fixture

@@ -8,18 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from clitools import banwen
 from tortoise import Tortoise
 
 from runtime import db
-from runtime.cli import cli
 from runtime.settings import Settings
 
 UNIT = "xinyu_szf"
-
-
-def banwen(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
 
 def sql(settings: Settings, statement: str, *params: Any) -> list[dict[str, Any]]:
