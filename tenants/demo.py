@@ -253,6 +253,11 @@ def _org_for(u: UnitPlan, data: dict[str, Any], rng: random.Random) -> dict[str,
         posts[0]["b_holders"] = [leaders[1]]
     deputy = leaders[1] if len(leaders) > 1 else leaders[0]
     posts.append({**tpl["deputy_head"], "a_holder": deputy, "b_holders": [leaders[0]] if deputy != leaders[0] else []})
+    # further deputies get posts of their own (the template has one deputy post), so that a 会签 of
+    # the unit's leaders reaches every one of them
+    for i, login in enumerate(leaders[2:], start=2):
+        posts.append({"id": f"deputy_head_{i}", "name": f"分管领导（{i}）", "name_en": f"Deputy head ({i})",
+                      "roles": ["unit_leader"], "a_holder": login, "b_holders": [leaders[0]]})
     u.appointments = []
     for post_id in ("office_director", "doc_clerk", "sys_admin", "reviewer", "archivist", "supervisor", "info_officer"):
         held = holders(next(pick))

@@ -315,3 +315,143 @@ class CalendarDay(Model):
 
     class Meta:
         table = "calendar_day"
+
+
+class FlowInstance(TenantModel):
+    """One run of a flow over one record (runtime.flows).
+
+    ``flow_version`` is the bundle version whose flow and form the run keeps until it ends, even
+    after the unit publishes a newer one. ``joins`` holds, per parallel join, the incoming edges
+    that have arrived in the current round; ``lock_version`` serialises decisions on the instance.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    flow = fields.CharField(max_length=64)
+    flow_version = fields.IntField()
+    form = fields.CharField(max_length=64)
+    record_id = fields.BigIntField(db_index=True)
+    title = fields.CharField(max_length=300, default="")
+    state = fields.CharField(max_length=16, default="running")  # running | completed | terminated
+    started_by = fields.CharField(max_length=64)
+    started_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+    end_reason = fields.TextField(null=True)
+    deadline = fields.DatetimeField(null=True)
+    joins: Any = fields.JSONField(default=dict)
+    parent_task_id = fields.BigIntField(null=True)  # the subflow task of the parent instance waiting for this one
+    lock_version = fields.IntField(default=1)
+
+    class Meta:
+        table = "flow_instance"
+        indexes = (("tenant", "started_by", "started_at"),)
+
+
+class Task(TenantModel):
+    """One piece of work for one person at one node of an instance (待办, then 已办).
+
+    ``round`` numbers the node's activations (a return or a loop starts a new round); the tasks of
+    one round form the node's signer group (会签, 或签, 依次). ``origin_id`` is the completed task
+    whose action created this one (withdraw looks for it). ``post`` is the post the task was
+    addressed to, and ``acting_for`` the person the assignee stands in for (B for A, a delegate).
+    ``blocking`` is false for 传阅 and for signers left running after their node passed.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    instance_id = fields.BigIntField(db_index=True)
+    record_id = fields.BigIntField()
+    flow = fields.CharField(max_length=64)
+    node = fields.CharField(max_length=64)
+    node_name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=16)  # start | approve | circulate | subflow
+    round = fields.IntField(default=1)
+    seq = fields.IntField(default=0)  # order within a sequential (依次) group
+    state = fields.CharField(max_length=16, default="open")  # waiting | open | done | cancelled
+    blocking = fields.BooleanField(default=True)
+    assignee = fields.CharField(max_length=64)
+    post = fields.CharField(max_length=64, null=True)
+    acting_for = fields.CharField(max_length=64, null=True)
+    origin_id = fields.BigIntField(null=True)
+    outcome = fields.CharField(max_length=32, null=True)  # approved | returned | transferred | withdrawn | read | …
+    opinion = fields.TextField(null=True)
+    title = fields.CharField(max_length=300, default="")
+    created_at = fields.DatetimeField()
+    completed_at = fields.DatetimeField(null=True)
+    completed_by = fields.CharField(max_length=64, null=True)
+    deadline = fields.DatetimeField(null=True)
+    deadline_note = fields.TextField(null=True)
+    warn_at = fields.DatetimeField(null=True)
+    due_at = fields.DatetimeField(null=True)
+    warned_at = fields.DatetimeField(null=True)
+    due_sent_at = fields.DatetimeField(null=True)
+    overdue_sent_at = fields.DatetimeField(null=True)
+    lock_version = fields.IntField(default=1)
+
+    class Meta:
+        table = "task"
+        indexes = (("tenant", "assignee", "state", "created_at"), ("tenant", "acting_for", "state"),
+                   ("tenant", "completed_by", "completed_at"), ("state", "warn_at"), ("state", "due_at"),
+                   ("state", "deadline"))
+
+
+class Notification(TenantModel):
+    """A message in someone's in-app notification list: reminders, escalations, urges, new tasks.
+
+    ``dedup`` makes a timer's reminder idempotent: the same reminder for the same task and person is
+    written once however often a worker or the sweep fires it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    login = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=16)  # warning | due | overdue | urge | escalation | handed
+    task_id = fields.BigIntField(null=True)
+    instance_id = fields.BigIntField(null=True)
+    message = fields.TextField()
+    message_en = fields.TextField(default="")
+    dedup = fields.CharField(max_length=128, null=True, unique=True)
+    created_at = fields.DatetimeField()
+    read_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "notification"
+        indexes = (("tenant", "login", "read_at", "id"),)
+
+
+class Absence(TenantModel):
+    """An absence in force (离岗登记, approved): while it lasts, the person's post tasks go to B.
+
+    Written by the ``absence_register`` effect of the unit's absence flow from the approved record.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    login = fields.CharField(max_length=64)
+    kind = fields.CharField(max_length=16)  # 请假 | 出差 | 会议 | 学习 | 其他
+    start_at = fields.DatetimeField()
+    end_at = fields.DatetimeField()
+    substitute = fields.CharField(max_length=64, null=True)
+    handover = fields.TextField(null=True)
+    record_id = fields.BigIntField(null=True)
+    state = fields.CharField(max_length=16, default="active")  # active | cancelled
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "absence"
+        indexes = (("tenant", "login", "end_at"),)
+
+
+class Delegation(TenantModel):
+    """委托: ``login`` hands the tasks of ``post`` (all of their tasks when None) to ``to_login`` for a period."""
+
+    id = fields.BigIntField(primary_key=True)
+    login = fields.CharField(max_length=64)
+    to_login = fields.CharField(max_length=64)
+    post = fields.CharField(max_length=64, null=True)
+    start_at = fields.DatetimeField()
+    end_at = fields.DatetimeField()
+    reason = fields.TextField(null=True)
+    created_by = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "delegation"
+        indexes = (("tenant", "login", "end_at"),)

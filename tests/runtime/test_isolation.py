@@ -16,19 +16,21 @@ import re
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.routing import Mount, Route
+from tortoise.timezone import localtime
 from webtools import Web, sign_in
 
 from rbac import appointments, tokens
 from runtime.auth import hash_password
 from runtime.guard import PUBLIC, Need, guarded, unguarded
 from tenants import scope
-from tenants.models import Appointment, Unit, User
+from tenants.models import Appointment, Notification, Task, Unit, User
 from tenants.scope import platform_scope, tenant_scope
 
 PUBLIC_ROUTES = {"/login", "/healthz"}
@@ -69,12 +71,23 @@ async def _side(unit: Unit) -> Side:
                                              data_dir=Path(tempfile.mkdtemp()))
     rec = await records.create(unit.id, "outgoing_doc", {"doc_type": "通知", "title": f"探针记录{tag}", "main_recipients": ["各科室"],
                                                          "body": "探针", "attachments": [str(att.id)]}, admin.appointee)
+    # a running flow: its first task, the instance and a notification are the other unit's too
+    from runtime.flows import engine
+    flowing = await records.create(unit.id, "outgoing_doc", {"doc_type": "通知", "title": f"探针流程{tag}", "main_recipients": ["各科室"],
+                                                             "body": "探针"}, admin.appointee)
+    inst = await engine.start(unit.id, flowing.id, admin.appointee)
+    with tenant_scope(unit.id):
+        task = await Task.filter(instance_id=inst.id, state="open").first()
+        assert task is not None
+        note = await Notification.create(login=task.assignee, kind="urge", task_id=task.id, instance_id=inst.id,
+                                         message=f"探针通知{tag}", created_at=localtime(datetime.now(UTC)))
     return Side(unit=unit.id, admin=admin.appointee,
                 ids={"unit": unit.id, "number": unit.published_version, "path": "org.yaml",
                      "tokens": issued.row.id, "appointments": running.id,
-                     "form": "outgoing_doc", "records": rec.id, "attachments": att.id},
+                     "form": "outgoing_doc", "records": rec.id, "attachments": att.id,
+                     "task": task.id, "instance": inst.id, "notification": note.id, "action": "approve"},
                 markers=[marker_user.name, f"探针令牌{tag}", f"探针备注{tag}", issued.token,
-                         f"探针记录{tag}", f"探针附件{tag}"],
+                         f"探针记录{tag}", f"探针附件{tag}", f"探针流程{tag}", f"探针通知{tag}"],
                 search=[marker_user.login, unit.id, tag])
 
 
