@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from tenants.errors import BundleError, pointer_join
+from tenants.flowcheck import check_flow
 from tenants.logic_refs import logic_vars
 from tenants.paths import SEEDS_DIR
 from tenants.resolve import Resolved
@@ -433,7 +434,16 @@ def _node_ids(flow: dict[str, Any]) -> set[str]:
 @check
 def flow_refs(res: Resolved, ctx: Context) -> Iterator[BundleError]:
     for flow_id, flow in res.flows.items():
-        yield from _one_flow(res, ctx, flow_id, flow)
+        found = list(_one_flow(res, ctx, flow_id, flow))
+        yield from found
+        if not found:  # soundness means little while a node is unknown or cut off
+            yield from _soundness(res, flow_id, flow)
+
+
+def _soundness(res: Resolved, flow_id: str, flow: dict[str, Any]) -> Iterator[BundleError]:
+    """Deadlocks, endless loops and pile-ups found by playing the flow's token game (``tenants.flowcheck``)."""
+    for f in check_flow(flow):
+        yield res.error(f"flow:{flow_id}", pointer_join("nodes", f.node), f.code, f.zh, f.en)
 
 
 def _one_flow(res: Resolved, ctx: Context, flow_id: str, flow: dict[str, Any]) -> Iterator[BundleError]:
@@ -536,6 +546,7 @@ def _one_flow(res: Resolved, ctx: Context, flow_id: str, flow: dict[str, Any]) -
         if "gateway" in node and t != "parallel":
             yield res.error(k, ptr + "/gateway", "gateway_outside_parallel",
                             "只有并行节点有 gateway。", "Only parallel nodes have a gateway.")
+        yield from _node_options(res, k, ptr, node, len(inc[nid]))
         for j, h in enumerate(node.get("handlers") or []):
             yield from _handler(res, ctx, k, f"{ptr}/handlers/{j}", h, form)
         for step in ("warning", "due", "overdue"):
@@ -598,6 +609,29 @@ def _one_flow(res: Resolved, ctx: Context, flow_id: str, flow: dict[str, Any]) -
                     yield res.error(k, f"{pointer_join('nodes', index[nid])}/return_targets/{j}", "return_not_earlier",
                                     f"退回节点 “{target}” 不在 “{node.get('name', nid)}” 之前。",
                                     f"Return target '{target}' is not earlier than '{node.get('name', nid)}'.")
+
+
+def _node_options(res: Resolved, k: str, ptr: str, node: dict[str, Any], incoming: int) -> Iterator[BundleError]:
+    """``quorum``, ``rest`` and ``effect`` belong to one kind of node each."""
+    t = node.get("type")
+    name = node.get("name", node.get("id"))
+    quorum = node.get("quorum")
+    if quorum is not None and not (t == "parallel" and node.get("gateway") == "join"):
+        yield res.error(k, ptr + "/quorum", "quorum_outside_join",
+                        f"只有并行汇聚节点（parallel，gateway: join）有汇聚条数 quorum，“{name}” 不是。",
+                        f"Only a parallel join (parallel, gateway: join) has a quorum; '{name}' is not one.")
+    elif isinstance(quorum, int) and not isinstance(quorum, bool) and quorum > incoming:
+        yield res.error(k, ptr + "/quorum", "quorum_too_large",
+                        f"并行汇聚 “{name}” 的汇聚条数 {quorum} 超过了它的进线数 {incoming}，永远不会继续。",
+                        f"The quorum {quorum} of parallel join '{name}' exceeds its {incoming} incoming edge(s): it would never go on.")
+    if node.get("rest") is not None and node.get("mode") not in ("any_sign", "ratio"):
+        yield res.error(k, ptr + "/rest", "rest_without_mode",
+                        "设置了其余办理人 rest，但审批方式不是或签（any_sign）或比例会签（ratio）。",
+                        "rest (the remaining signers) is set, but the mode is neither any_sign nor ratio.")
+    if node.get("effect") is not None and t != "service":
+        yield res.error(k, ptr + "/effect", "effect_outside_service",
+                        f"只有自动处理节点（service）有 effect，“{name}” 不是。",
+                        f"Only service nodes have an effect; '{name}' is not one.")
 
 
 def _reachable(start: str, graph: dict[str, list[str]]) -> set[str]:

@@ -144,7 +144,7 @@ def test_unit_item_replaces_template_item_of_same_id(tmp_path: Path) -> None:
     posts = {p["id"]: p for p in resolved.org["posts"]}
     assert posts["unit_head"]["name"] == "局长" and posts["unit_head"]["a_holder"] == "tb_01"
     assert "doc_clerk" in posts  # inherited from gov_base, not replaced
-    assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request", "staff_appointment"}
+    assert set(resolved.forms) == {"outgoing_doc", "incoming_doc", "leave_request", "staff_appointment", "absence"}
 
 
 def test_options_from_needs_a_list_of_the_unit_and_the_unit_may_replace_a_template_list(tmp_path: Path) -> None:
