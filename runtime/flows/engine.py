@@ -47,6 +47,7 @@ LIVE = (OPEN, WAITING)
 RUNNING, COMPLETED, TERMINATED = "running", "completed", "terminated"
 # outcomes that take a task out of its node's signer group
 NOT_SIGNER = frozenset({"transferred", "withdrawn", "removed", "returned_away"})
+FIRED = "fired"  # in a join's arrivals (FlowInstance.joins): this round has already gone on
 ACTION_NAMES = {
     "submit": ("提交", "Submit"), "approve": ("同意", "Approve"), "return_to": ("退回", "Return"),
     "withdraw": ("撤回", "Withdraw"), "transfer": ("转办", "Transfer"), "delegate": ("委托", "Delegate"),
@@ -76,12 +77,24 @@ def _now() -> datetime:
 
 # --- definitions of the unit's versions ------------------------------------------------------
 
+_versions: dict[tuple[str, int, str], dict[str, Any]] = {}
+
+
 async def _resolved(unit: str, version: int) -> tuple[dict[str, Any], str]:
+    """The resolved bundle of a version, cached by its content hash (read alone: a 64-character column)."""
     with tenant_scope(unit):
-        v = await BundleVersion.get_or_none(number=version)
-    if v is None:
+        found = await BundleVersion.filter(number=version).values_list("content_hash", flat=True)
+    if not found:
         raise NotFound(f"单位 “{unit}” 没有版本 {version}。", f"Unit '{unit}' has no version {version}.")
-    return dict(v.resolved or {}), v.content_hash
+    key = (unit, version, str(found[0]))
+    cached = _versions.get(key)
+    if cached is None:
+        with tenant_scope(unit):
+            v = await BundleVersion.get(number=version)
+        cached = _versions[key] = dict(v.resolved or {})
+        if len(_versions) > 256:
+            _versions.pop(next(iter(_versions)))
+    return cached, key[2]
 
 
 async def flow_of(unit: str, flow_id: str, version: int) -> Flow:
@@ -130,6 +143,7 @@ class State:
     delegations: list[Delegation] = field(default_factory=list)
     children: list[tuple[Task, Flow]] = field(default_factory=list)  # subflow tasks whose instance to start
     record_changed: bool = False
+    number_now: bool = False  # the record passes its form's ``numbering.assign_at`` node: number it in _flush
     joins_changed: bool = False
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
@@ -203,6 +217,12 @@ async def _flush(st: State, expected: int, audits: list[audit.Event]) -> None:
                 for note in st.notes:
                     if note.get("_task") is t:
                         note["task_id"] = t.id
+            if st.number_now and not st.record.serial:
+                await records.assign_number(st.record, using_db=conn)
+                st.record_changed = True
+                if audits:
+                    audits.append(_event(st, f"record:{st.record.id}", "number", audits[0].actor or "",
+                                         after={"serial": st.record.serial}))
             if st.record_changed:
                 rec = st.record
                 await Record.filter(id=rec.id).using_db(conn).update(
@@ -241,6 +261,13 @@ async def _after(unit: str, st: State) -> None:
     """Work that follows a committed command: start subflows, wake a parent whose subflow ended."""
     for task, child in st.children:
         await _start_child(unit, st, task, child)
+    for t in st.tasks:  # a subflow task cancelled (terminate, return, withdraw) takes its instance with it
+        if t.kind == "subflow" and t.state == CANCELLED and t.id in st.changed:
+            with tenant_scope(unit):
+                running = await FlowInstance.filter(parent_task_id=t.id, state=RUNNING).values_list("id", flat=True)
+            for child_id in running:
+                await terminate(unit, child_id, t.completed_by or st.instance.started_by,
+                                f"上级流程 #{st.instance.id} 已撤销此环节（{t.outcome}）", admin=True)
     if st.instance.state != RUNNING and st.instance.parent_task_id is not None:
         await _child_ended(unit, st.instance.id)
 
@@ -379,13 +406,18 @@ async def _activate(st: State, node: Node, origin: Task | None, via: str) -> Non
         if via not in arrived:
             arrived.append(via)
         total = len(node.incoming)
-        quorum = int(node.spec.get("quorum") or total)
+        quorum = min(int(node.spec.get("quorum") or total), total)
+        # the round fires once, when its quorum is first reached (after a return or withdraw
+        # undid the firing, the branches that stayed done already count: see _rejoin)
+        fire = FIRED not in arrived and len(arrived) >= quorum
+        if fire:
+            arrived.append(FIRED)
         joins = dict(st.instance.joins or {})
-        joins[node.id] = arrived if len(arrived) < total else []
+        joins[node.id] = arrived if len(arrived) - (FIRED in arrived) < total else []
         if not joins[node.id]:
             joins.pop(node.id)
         st.instance.joins = joins
-        if len(arrived) == quorum:
+        if fire:
             await _leave(st, node, origin)
         return
     if t == "service":
@@ -399,6 +431,9 @@ async def _activate(st: State, node: Node, origin: Task | None, via: str) -> Non
 
 async def _leave(st: State, node: Node, origin: Task | None) -> None:
     """A token leaves ``node`` along its outgoing edges (one, all for a split, one chosen for a branch)."""
+    numbering = st.form.numbering
+    if numbering is not None and numbering.assign_at == node.id and not st.record.serial:
+        st.number_now = True
     if node.type == "branch":
         await _activate(st, node, origin, "")
         return
@@ -445,6 +480,9 @@ async def _finish_if_done(st: State, actor: str) -> None:
         st.record.status = "completed"
         st.record_changed = True
         st.events.append(("complete", {"by": actor}))
+        for t in st.all_tasks():  # signers kept by ``rest: continue`` cannot sign a finished instance
+            if t.state in LIVE and t.kind != "circulate":
+                st.set(t, state=CANCELLED, outcome="not_needed", completed_at=st.now)
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -629,12 +667,36 @@ def _reset_from(st: State, node_id: str, actor: str, outcome: str) -> None:
     for t in st.all_tasks():
         if t.state in LIVE and t.node in after and t.blocking:
             st.set(t, state=CANCELLED, outcome=outcome, completed_at=st.now, completed_by=actor)
-    edges_after = {str(e.index) for n in after for e in st.flow.nodes[n].incoming if e.source in after}
-    joins = {}
-    for j, arrived in (st.instance.joins or {}).items():
-        kept = [x for x in arrived if x not in edges_after]
-        if kept:
-            joins[j] = kept
+    _rejoin(st, after)
+
+
+def _rejoin(st: State, region: set[str], undone: set[str] | None = None) -> None:
+    """Join arrivals once the work in ``region`` is taken back to run again (a return or a withdraw).
+
+    Arrivals made from inside the region are forgotten. A join inside the region whose round had
+    completed (and so was forgotten) would then wait for branches that are done and never come
+    again: the incoming branches outside the region with no live work left count as arrived, so the
+    join waits only for the work that runs again. The join goes on again when that work arrives —
+    always after a return (everything after its target is done again), after a withdraw only when
+    the withdrawn work had made it go on (``undone`` holds the nodes whose tasks were withdrawn).
+    """
+    flow = st.flow
+    live = {t.node for t in st.all_tasks() if t.state in LIVE and t.blocking}
+    joins = dict(st.instance.joins or {})
+    for j in [n for n in flow.order if flow.nodes[n].type == "parallel" and flow.nodes[n].spec.get("gateway") == "join"]:
+        node = flow.nodes[j]
+        arrived = [x for x in joins.get(j, []) if x not in {str(e.index) for e in node.incoming if e.source in region}]
+        if j in region:
+            if undone is None or undone & (_downstream(flow, j) - {j}):
+                arrived = [x for x in arrived if x != FIRED]
+            for e in node.incoming:
+                feeding = ({e.source} | flow.earlier(e.source)) - region
+                if e.source not in region and str(e.index) not in arrived and not feeding & live:
+                    arrived.append(str(e.index))
+        if arrived and len([x for x in arrived if x != FIRED]) < len(node.incoming):
+            joins[j] = arrived
+        else:
+            joins.pop(j, None)
     st.instance.joins = joins
 
 
@@ -685,10 +747,7 @@ async def _withdraw(st: State, task: Task, node: Node, actor: str, **_: Any) -> 
         else:
             st.set(c, state=CANCELLED, outcome="withdrawn", completed_at=st.now, completed_by=actor)
     if children:
-        after = _downstream(st.flow, task.node) - {task.node}
-        edges_after = {str(e.index) for n in after for e in st.flow.nodes[n].incoming}
-        st.instance.joins = {j: [x for x in a if x not in edges_after] for j, a in (st.instance.joins or {}).items()
-                             if [x for x in a if x not in edges_after]}
+        _rejoin(st, _downstream(st.flow, task.node), {c.node for c in children if c.state == CANCELLED})
     st.set(task, outcome="withdrawn")
     again = _task(st, node, Assignment(task.assignee, task.post, task.acting_for), rnd=task.round,
                   origin=_by_id(st, task.origin_id), seq=task.seq)
@@ -918,8 +977,11 @@ async def _child_ended(unit: str, child_id: int) -> None:
         node = st.flow.node(task.node)
         _done(st, task, child.started_by, "approved" if child.state == COMPLETED else "child_terminated",
               f"子流程 #{child.id} {child.state}")
-        await _check_round(st, node, task.round, task)
-        await _finish_if_done(st, child.started_by)
+        if child.state == COMPLETED:
+            await _check_round(st, node, task.round, task)
+            await _finish_if_done(st, child.started_by)
+        else:  # the step can never be done: the parent stops too, instead of passing it by
+            _terminate_state(st, child.started_by, f"子流程 #{child.id} 已终止：{child.end_reason or ''}")
         ev = _event(st, f"instance:{st.instance.id}", "subflow_ended", child.started_by,
                     after={"child": child.id, "state": child.state})
         return {}, [ev]

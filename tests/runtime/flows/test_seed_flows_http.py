@@ -150,7 +150,9 @@ async def test_outgoing_doc_through_the_api(flow_web: Web) -> None:
         assert ("dept_review", "withdrawn") in steps and ("sign_off", "transferred") in steps
         recheck = next(s for s in progress["steps"] if s["node"] == "recheck" and s["outcome"] == "approved")
         assert (recheck["assignee"], recheck["acting_for"]) == (director_b, director)
-        assert (await dr.get(f"/forms/outgoing_doc/records/{rec['id']}"))["status"] == "completed"
+        final = await dr.get(f"/forms/outgoing_doc/records/{rec['id']}")
+        assert final["status"] == "completed"
+        assert final["serial"] and final["data"]["doc_number"] == final["serial"]  # numbered when 登记 passed
 
     with tenant_scope(p.unit):
         acted = await AuditEvent.filter(action="approve", acting_for=director).values_list("actor", flat=True)
