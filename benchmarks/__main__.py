@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import jsonschema
 
+from benchmarks.flows import bench_flows
 from benchmarks.rbac import bench_rbac
 from benchmarks.records import bench_records
 from tenants.bundle import BundleSource
@@ -75,6 +76,7 @@ def main() -> None:
     bench_lint_city()
     bench_rbac()
     bench_records()
+    bench_flows()
 
 
 main()
