@@ -23,7 +23,7 @@ from starlette.templating import Jinja2Templates
 from tortoise import Tortoise
 
 from rbac.authority import load_from_db
-from runtime import api, api_flows, api_records, db, pages, pages_forms
+from runtime import api, api_flows, api_records, db, pages, pages_flows, pages_forms
 from runtime.guard import PUBLIC, guarded
 from runtime.jobs import Jobs, LoopRunner, create_huey
 from runtime.screens.i18n import LOCALES, translator
@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, jobs_in_process: bool | None = None) -> St
     routes = [
         *pages.routes(),
         *pages_forms.routes(),
+        *pages_flows.routes(),
         guarded("/healthz", health, PUBLIC, name="health"),
         *api.routes(),
         *api_records.routes(),

@@ -312,6 +312,24 @@ def _shown_value(f: Field, value: Any, names: Mapping[str, Mapping[str, str]], l
     return str(value)
 
 
+def shown_values(cf: CompiledForm, states: Mapping[str, Mapping[str, Any]], names: Mapping[str, Mapping[str, str]],
+                 files: Mapping[str, Mapping[str, str]], t: Any, lang: str) -> dict[str, dict[str, Any]]:
+    """Each field as a read-only page shows it: text (names for pickers), rows cell by cell, files as links."""
+    shown = {}
+    for fid, f in cf.fields.items():
+        value = states[fid]["value"]
+        entry: dict[str, Any] = {"visible": states[fid]["visible"], "text": _shown_value(f, value, names, lang),
+                                 "upper": states[fid]["upper"]}
+        if f.widget == "serial" and not value:
+            entry["text"] = t("serial_pending")
+        if f.widget == "rows" and isinstance(value, list):
+            entry["rows"] = [{i.id: _shown_value(i, (r or {}).get(i.id), names, lang) for i in f.items} for r in value]
+        if f.widget == "attachments" and isinstance(value, list):
+            entry["files"] = [files[str(a)] for a in value if str(a) in files]
+        shown[fid] = entry
+    return shown
+
+
 # ---- the pages -----------------------------------------------------------------------------
 
 def _urls(request: Request, unit: str, form_id: str) -> dict[str, str]:
@@ -400,27 +418,19 @@ async def view_record(request: Request, ctx: Ctx) -> Response:
     names = _names(await pickers(cf, (await store.get_version(ctx.domain)).resolved))
     states, _top = field_states(cf, record.data, [], lang)
     files = await _files(request, ctx, cf, record.data)
-    shown = {}
-    for fid, f in cf.fields.items():
-        value = states[fid]["value"]
-        entry: dict[str, Any] = {"visible": states[fid]["visible"], "text": _shown_value(f, value, names, lang),
-                                 "upper": states[fid]["upper"]}
-        if f.widget == "serial" and not value:
-            entry["text"] = t("serial_pending")
-        if f.widget == "rows" and isinstance(value, list):
-            entry["rows"] = [{i.id: _shown_value(i, (r or {}).get(i.id), names, lang) for i in f.items} for r in value]
-        if f.widget == "attachments" and isinstance(value, list):
-            entry["files"] = [files[str(a)] for a in value if str(a) in files]
-        shown[fid] = entry
+    shown = shown_values(cf, states, names, files, t, lang)
     facts = {"id": record.id, "title": record.title, "serial": record.serial,
              "status_text": _status(t, record.status), "created_by": record.created_by,
              "updated_at": record.updated_at.astimezone(CITY_TZ).strftime("%Y-%m-%d %H:%M")}
     edit_url = None
     if _may(ctx, form_id, "update") and record.status in records.EDITABLE:
         edit_url = str(request.url_for("record_edit", unit=ctx.domain, form=form_id, id=rid).path)
+    from runtime.pages_flows import record_links  # the flow screens build on this module
+
     return render(request, "forms/record.html", user=ctx.principal, form_name=_form_name(cf, lang),
                   record=facts, sections=layout(cf, lang), shown=shown, edit_url=edit_url,
-                  saved=request.query_params.get("saved") == "1", **_urls(request, ctx.domain, form_id))
+                  saved=request.query_params.get("saved") == "1", flow=await record_links(request, ctx, record),
+                  **_urls(request, ctx.domain, form_id))
 
 
 def _enum_filters(cf: CompiledForm, lang: str) -> list[dict[str, Any]]:
