@@ -44,7 +44,7 @@ def create_app(settings: Settings, *, jobs_in_process: bool | None = None) -> St
         await Tortoise.init(config=db.tortoise_config(settings.database_url), _enable_global_fallback=True)
         app.state.authority = await load_from_db()
         huey = create_huey(settings)
-        app.state.jobs = Jobs(huey, LoopRunner(asyncio.get_running_loop()),
+        app.state.jobs = Jobs(huey, LoopRunner(asyncio.get_running_loop()), sweep_seconds=settings.sweep_seconds,
                               heads_dir=settings.data_dir / "audit-heads")
         consumer = app.state.jobs.start_consumer() if run_jobs else None
         try:

@@ -14,15 +14,18 @@ import logging
 import signal
 import threading
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
 
 from runtime.settings import Settings
+from runtime.timers import reminders
 from tenants import audit
 from tenants.bundle import BundleSource
-from tenants.models import BundleVersion
+from tenants.models import BundleVersion, Task
 from tenants.scope import platform_scope
 
 log = logging.getLogger("banwen.jobs")
@@ -79,16 +82,25 @@ async def verify_versions(unit_id: str | None = None) -> list[dict[str, Any]]:
 
 
 class Jobs:
-    """The tasks registered on one huey instance (built in ``create_app`` or ``banwen worker``)."""
+    """The tasks registered on one huey instance (built in ``create_app`` or ``banwen worker``).
 
-    def __init__(self, huey: Huey, run: Callable[[Awaitable[Any]], Any], *, heads_dir: Path | None = None) -> None:
+    ``sweep_reminders`` runs every minute through huey's periodic scheduler, and every
+    ``sweep_seconds`` when that is shorter (huey checks periodic tasks once a minute only).
+    """
+
+    def __init__(self, huey: Huey, run: Callable[[Awaitable[Any]], Any], *, heads_dir: Path | None = None,
+                 sweep_seconds: int = 60) -> None:
         self.huey = huey
         self._run = run
         self.heads_dir = heads_dir  # where the nightly job notes each audit chain's head, outside the database
+        self.sweep_seconds = sweep_seconds
+        self._sweeping = threading.Lock()
         self.verify_versions = huey.task(name="verify_versions")(self._verify_versions)
         self.ping = huey.task(name="ping")(self._ping)
+        self.remind = huey.task(name="remind")(self._remind)
         # huey's clock is UTC: 19:00 UTC is 03:00 in Xinyu (UTC+8), when nobody is working
         huey.periodic_task(crontab(hour="19", minute="0"), name="nightly_verify_versions")(self._nightly)
+        self.sweep = huey.periodic_task(crontab(), name="sweep_reminders")(self._sweep)
 
     def _verify_versions(self, unit_id: str | None = None) -> list[dict[str, Any]]:
         return self._run(verify_versions(unit_id))
@@ -102,10 +114,41 @@ class Jobs:
     def _ping(value: str) -> str:
         return f"pong:{value}"
 
+    def _sweep(self) -> None:
+        """Fire every due reminder (runtime.timers.reminders); one sweep at a time per process."""
+        if not self._sweeping.acquire(blocking=False):
+            return  # the previous sweep is still running; it will see whatever this one would
+        try:
+            done = self._run(reminders.fire_due())
+        finally:
+            self._sweeping.release()
+        if done["fired"] or done["deadlines"] or done["errors"]:
+            log.info("sweep: %s reminder(s) fired, %s deadline(s) set, %s error(s)",
+                     len(done["fired"]), len(done["deadlines"]), len(done["errors"]))
+
+    def _remind(self, unit: str, task_id: int) -> None:
+        """Fire what is due of one task, at its exact time; idempotent, and the sweep covers a lost one."""
+        self._run(reminders.fire_due(unit=unit, task_id=task_id))
+
+    def remind_at(self, unit: str, task_id: int, eta: datetime) -> None:
+        """Schedule ``remind`` for ``eta`` (an aware datetime): an early call, never the only one."""
+        self.remind.schedule(args=(unit, task_id), eta=eta)
+
+    def schedule_reminders(self, unit: str, task: Task) -> int:
+        """Schedule ``remind`` at each unsent reminder moment of a new task; returns how many.
+
+        A second late: an overdue reminder is due once the deadline has *passed*.
+        """
+        times = reminders.reminder_times(task)
+        for moment in times:
+            self.remind_at(unit, task.id, moment + timedelta(seconds=1))
+        return len(times)
+
     def start_consumer(self, workers: int = 2) -> Any:
         """Start an in-process consumer (threads); returns it so the caller can stop it."""
-        consumer = self.huey.create_consumer(workers=workers, periodic=True, initial_delay=0.01,
-                                             backoff=1.15, max_delay=0.05, check_worker_health=False)
+        consumer = _Consumer(self.huey, workers=workers, periodic=True, initial_delay=0.01, backoff=1.15,
+                             max_delay=0.05, check_worker_health=False,
+                             tick=self.sweep if self.sweep_seconds < 60 else None, every=self.sweep_seconds)
         # huey's start() installs its own SIGINT/SIGTERM/SIGHUP handlers, which only set a flag that
         # its run() loop would read; we never call run(), so they would swallow the web server's
         # shutdown signals. Keep whatever handlers the host process had.
@@ -117,3 +160,28 @@ class Jobs:
                 for sig, handler in saved.items():
                     signal.signal(sig, handler)
         return consumer
+
+
+class _Consumer(Consumer):
+    """huey's consumer, plus a ticker that enqueues ``tick`` every ``every`` seconds while it runs."""
+
+    def __init__(self, huey: Huey, *, tick: Callable[[], Any] | None = None, every: float = 60, **options: Any) -> None:
+        super().__init__(huey, **options)
+        self._tick, self._every = tick, every
+        self._ticking = threading.Event()
+
+    def start(self) -> None:
+        super().start()
+        if self._tick is not None:
+            threading.Thread(target=self._ticker, name="banwen-sweep-ticker", daemon=True).start()
+
+    def _ticker(self) -> None:
+        while not self._ticking.wait(self._every):
+            try:
+                self._tick()
+            except Exception:  # a queue hiccup must not end the ticker; the next tick tries again
+                log.exception("could not enqueue the reminder sweep")
+
+    def stop(self, graceful: bool = False) -> None:
+        self._ticking.set()
+        super().stop(graceful=graceful)

@@ -55,6 +55,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # Largest attachment accepted (bytes); BANWEN_MAX_UPLOAD_MB sets it in megabytes.
     max_upload_bytes: int = 50 * 1024 * 1024
+    # How often the job consumer sweeps for due reminders (seconds, at most 60; huey's own periodic
+    # check runs once a minute); BANWEN_SWEEP_SECONDS, lowered by the tests.
+    sweep_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,7 +73,8 @@ class Settings:
         rotate`` keeps the old one in ``var/secret.key.previous``), ``BANWEN_SECRET_KEY_PREVIOUS``
         (comma-separated), ``BANWEN_ALLOWED_NETWORKS`` (comma-separated CIDRs),
         ``BANWEN_TRUSTED_PROXIES`` (CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed), the session and
-        sign-in limits, and ``BANWEN_HTTPS=1`` behind TLS (Secure cookies, HSTS).
+        sign-in limits, ``BANWEN_HTTPS=1`` behind TLS (Secure cookies, HSTS), and
+        ``BANWEN_SWEEP_SECONDS`` (how often the job consumer sweeps for due reminders; default 60).
         """
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("BANWEN_DATA_DIR") or ROOT / "var").resolve()
@@ -99,6 +103,7 @@ class Settings:
             trusted_proxies=parse_networks(env["BANWEN_TRUSTED_PROXIES"], "BANWEN_TRUSTED_PROXIES")
             if env.get("BANWEN_TRUSTED_PROXIES") else (),
             max_upload_bytes=_int(env, "BANWEN_MAX_UPLOAD_MB", 50) * 1024 * 1024,
+            sweep_seconds=_int(env, "BANWEN_SWEEP_SECONDS", 60),
         )
 
 

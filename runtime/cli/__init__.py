@@ -30,6 +30,7 @@ COMMANDS = {
     "token": ("runtime.cli.cmd_token", "token_group"),
     "secret": ("runtime.cli.cmd_secret", "secret_group"),
     "calendar": ("runtime.cli.cmd_calendar", "calendar_group"),
+    "reminders": ("runtime.cli.cmd_reminders", "reminders_group"),
 }
 UNEXPECTED_EXIT = 70
 

@@ -59,7 +59,7 @@ def worker(workers: int) -> None:
 
     threading.Thread(target=loop_thread, name="banwen-db-loop", daemon=True).start()
     ready.wait(30)
-    jobs = Jobs(create_huey(s), LoopRunner(loop), heads_dir=s.data_dir / "audit-heads")
+    jobs = Jobs(create_huey(s), LoopRunner(loop), heads_dir=s.data_dir / "audit-heads", sweep_seconds=s.sweep_seconds)
     consumer = jobs.start_consumer(workers)
     click.echo(f"后台任务已启动（{workers} 个线程）/ worker running with {workers} thread(s); Ctrl-C to stop.")
     stop = threading.Event()

@@ -55,30 +55,28 @@ async def calendar_for(unit_id: str) -> WorkCalendar:
 
 def plan(cal: WorkCalendar, received_at: datetime, time_limit: Mapping[str, Any] | None,
          warning: Mapping[str, Any] | None = None) -> Plan:
-    """The deadline of ``time_limit`` counted from ``received_at``, its warning point and due-day reminder.
+    """The deadline of ``time_limit`` counted from ``received_at``, its warning point and due reminder.
 
     The warning point is where the light turns yellow (``calendar.yaml`` ``warning``: one working day
-    left, or a share of the allowed time); the due reminder is the opening of office hours on the
-    deadline's day (for limits in hours: an hour before, or half the limit when shorter).
+    left, or a share of the allowed time). The due reminder comes one office hour before the
+    deadline (half the allowed office time when that is shorter). It used to be the opening of the
+    deadline's day, but with the default warning (one working day left) that is the very moment the
+    light turns yellow for every working-day limit, so the handler got two reminders at once and
+    none in the last hour.
     """
     if not time_limit:
         return Plan()
     try:
         d = cal.deadline(received_at, time_limit)
-    except BeyondCalendar as exc:
-        return Plan(note=f"{exc.zh} / {exc.en}")
-    except BanwenError as exc:
+    except BanwenError as exc:  # BeyondCalendar, or a limit class the unit does not define
         return Plan(note=f"{exc.zh} / {exc.en}")
     due = d.due
     start = aware(received_at)
-    if d.working_hours:
-        lead = min(timedelta(hours=1), (due - start) / 2)
-        due_at = due - lead
-    else:
-        due_at = datetime.combine(due.date(), cal.rules.start, TZ)
+    lead = min(timedelta(hours=1), cal.working_time(d.starts if d.working_hours else start, due) / 2)
+    due_at = max(_back(cal, due, lead), start)
     warn_at = _warning_point(cal, start, due, warning if warning is not None else cal.rules.warning)
     zh, en = d.explain()
-    return Plan(due, min(warn_at, due_at) if warn_at else None, max(due_at, start), f"{zh} / {en}")
+    return Plan(due, min(warn_at, due_at) if warn_at else None, due_at, f"{zh} / {en}")
 
 
 def _warning_point(cal: WorkCalendar, start: datetime, due: datetime, rule: Mapping[str, Any]) -> datetime | None:
