@@ -322,7 +322,8 @@ class FlowInstance(TenantModel):
 
     ``flow_version`` is the bundle version whose flow and form the run keeps until it ends, even
     after the unit publishes a newer one. ``joins`` holds, per parallel join, the incoming edges
-    that have arrived in the current round (and ``"fired"`` once a quorum join has gone on); ``lock_version`` serialises decisions on the instance.
+    that have arrived in the current round (and ``"fired"`` once a quorum join has gone on);
+    ``lock_version`` serialises decisions on the instance.
     """
 
     id = fields.BigIntField(primary_key=True)
