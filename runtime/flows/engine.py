@@ -313,10 +313,10 @@ async def start(unit: str, record_id: int, actor: str, flow_id: str | None = Non
     facts = await _facts(st)
     if flow.starters:
         try:
-            allowed = {a.login for a in resolve(facts, flow.starters, drafter=actor, data=rec.data or {})} | \
-                      {a.acting_for for a in resolve(facts, flow.starters, drafter=actor, data=rec.data or {}) if a.acting_for}
+            named = resolve(facts, flow.starters, drafter=actor, data=rec.data or {})
         except NoHandler:
-            allowed = set()
+            named = []
+        allowed = {a.login for a in named} | {a.acting_for for a in named if a.acting_for}
         if actor not in allowed:
             raise NotAllowed(f"您不在流程 “{flow.name}” 的发起人范围内。", f"You are not among the starters of flow '{flow.name}'.")
     start_node = flow.node(flow.start)
@@ -730,6 +730,11 @@ async def _return(st: State, task: Task, node: Node, actor: str, *, opinion: str
     return {"target": wanted}
 
 
+def _same_timing(new: Task, old: Task) -> None:
+    """A task handed on (transfer, delegate) keeps the deadline it was received with."""
+    new.deadline, new.warn_at, new.due_at, new.deadline_note = old.deadline, old.warn_at, old.due_at, old.deadline_note
+
+
 def _by_id(st: State, task_id: int | None) -> Task | None:
     return next((t for t in st.all_tasks() if task_id is not None and t.id == task_id), None)
 
@@ -778,7 +783,7 @@ async def _transfer(st: State, task: Task, node: Node, actor: str, *, opinion: s
     _done(st, task, actor, "transferred", opinion)
     new = _task(st, node, Assignment(login, task.post, task.acting_for), rnd=task.round, origin=_by_id(st, task.origin_id),
                 seq=task.seq)
-    new.deadline, new.warn_at, new.due_at, new.deadline_note = task.deadline, task.warn_at, task.due_at, task.deadline_note
+    _same_timing(new, task)
     return {"to": login}
 
 
@@ -806,7 +811,7 @@ async def _delegate(st: State, task: Task, node: Node, actor: str, *, opinion: s
     _done(st, task, actor, "transferred", opinion)
     new = _task(st, node, Assignment(login, task.post, task.acting_for or actor), rnd=task.round,
                 origin=_by_id(st, task.origin_id), seq=task.seq)
-    new.deadline, new.warn_at, new.due_at, new.deadline_note = task.deadline, task.warn_at, task.due_at, task.deadline_note
+    _same_timing(new, task)
     return {"to": login, "until": localtime(end).isoformat(timespec="minutes"), "post": task.post}
 
 

@@ -194,11 +194,7 @@ def _instance_head(inst: FlowInstance) -> dict[str, Any]:
 
 async def progress(unit: str, instance_id: Any) -> dict[str, Any]:
     """An instance's progress: every node's state, and every task — who acted, for whom, when, time used."""
-    try:
-        ident = int(instance_id)
-    except (TypeError, ValueError):
-        raise NotFound(f"流程实例 #{instance_id} 不存在。", f"Flow instance #{instance_id} does not exist.") from None
-    st = await engine._load(unit, ident)
+    st = await engine._load(unit, engine._instance_id(instance_id))
     return {"instance": _instance_head(st.instance), "flow": st.flow.describe(), **await progress_of(unit, st)}
 
 
